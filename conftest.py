@@ -1,0 +1,155 @@
+"""Test harness shared by every app: services, worker processes, the scripted ESP and the
+browser. Unit tests run on SQLite or PostgreSQL with eager tasks; tests marked
+`integration` or `browser` need PostgreSQL, Redis and (for browser) Chromium, which
+`make test` starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# where a loop is running unless told it is safe (it is: the loop is Playwright's own).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _missing_services(needs_browser: bool) -> list[str]:
+    from django.conf import settings
+
+    missing = []
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        missing.append("PostgreSQL (DATABASE_URL)")
+    if not settings.CELERY_BROKER_URL:
+        missing.append("Redis (REDIS_URL)")
+    if needs_browser and not shutil.which(CHROMIUM):
+        missing.append(f"Chromium ({CHROMIUM})")
+    return missing
+
+
+@pytest.fixture(autouse=True)
+def _task_mode(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Unit tests run tasks eagerly in-process; integration and browser tests use the broker."""
+    from privacy_confirm.celery import app as celery_app
+
+    real = request.node.get_closest_marker("integration") or request.node.get_closest_marker("browser")
+    if real:
+        missing = _missing_services(needs_browser=bool(request.node.get_closest_marker("browser")))
+        if missing:
+            message = "needs " + ", ".join(missing) + " (run `make test`)"
+            if os.environ.get("REQUIRE_SERVICES"):
+                pytest.fail(message)
+            pytest.skip(message)
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = not real
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session")
+def esp_server() -> Iterator:
+    from privacy_confirm.testing.esp_server import ScriptedESP
+
+    server = ScriptedESP().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def esp(esp_server, settings):  # type: ignore[no-untyped-def]
+    """The scripted ESP, emptied, and this process's email going to it through Anymail."""
+    esp_server.reset()
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test-token", "POSTMARK_API_URL": esp_server.api_url}
+    yield esp_server
+    esp_server.reset()
+
+
+def worker_env(esp_server) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from privacy_confirm.testing.worker import test_database_url
+
+    return {
+        "DATABASE_URL": test_database_url(),
+        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+        "ANYMAIL": json.dumps({"POSTMARK_SERVER_TOKEN": "test-token", "POSTMARK_API_URL": esp_server.api_url}),
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, esp_server) -> Iterator:  # type: ignore[no-untyped-def]
+    """One real worker process for the session, on the test database and the scripted ESP."""
+    from privacy_confirm.celery import app as celery_app
+    from privacy_confirm.testing.worker import WorkerProcess
+
+    with django_db_blocker.unblock():
+        env = worker_env(esp_server)
+    celery_app.control.purge()
+    worker = WorkerProcess(env=env)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def start_worker(django_db_setup, django_db_blocker, esp_server) -> Iterator:  # type: ignore[no-untyped-def]
+    """Start extra worker processes (to kill them, say); all are stopped after the test."""
+    from privacy_confirm.testing.worker import WorkerProcess
+
+    started: list[WorkerProcess] = []
+
+    def start(**kwargs):  # type: ignore[no-untyped-def]
+        with django_db_blocker.unblock():
+            env = {**worker_env(esp_server), **kwargs.pop("env", {})}
+        worker = WorkerProcess(env=env, **kwargs)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def staff_user(db):  # type: ignore[no-untyped-def]
+    from contacts.tests.factories import StaffUserFactory
+
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def staff_client(client, staff_user):  # type: ignore[no-untyped-def]
+    client.force_login(staff_user)
+    return client

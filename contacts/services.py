@@ -1,0 +1,311 @@
+"""State changes of the CRM core. Views, admin, commands and other apps call these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import (
+    Activity,
+    Company,
+    Consent,
+    ConsentEvent,
+    ConsentSource,
+    EmailAddress,
+    LegalBasis,
+    OrganisationSettings,
+    Person,
+    Purpose,
+    Subscription,
+    SubscriptionType,
+)
+from contacts.signals import person_registered
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+@dataclass(frozen=True)
+class EmailAddressData:
+    address: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What we record about a person acting themselves (web form, customer centre)."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class ConsentGrant:
+    """A consent given while registering (a web form's checkbox, say)."""
+
+    purpose: Purpose
+    legal_basis_key: str = LegalBasis.CONSENT
+    approval_text: str = ""
+    privacy_statement_url: str = ""
+    comment: str = ""
+
+
+PERSON_FIELDS = ("first_name", "last_name", "title", "company", "phone", "language")
+
+
+def email_address_normalise(address: str) -> str:
+    """Strip and validate; raises ValidationError with a readable message."""
+    address = (address or "").strip()
+    validate_email(address)
+    return address
+
+
+@transaction.atomic
+def person_register(
+    *,
+    first_name: str,
+    last_name: str = "",
+    title: str = "",
+    company: Company | None = None,
+    phone: str = "",
+    language: str = "",
+    email_addresses: list[EmailAddressData] | None = None,
+    source_key: str = ConsentSource.CREATED_BY_USER,
+    registered_by: AbstractBaseUser | None = None,
+    consents: list[ConsentGrant] | None = None,
+    subscription_type_keys: list[str] | None = None,
+    evidence: Evidence | None = None,
+) -> Person:
+    """Register a new person with their addresses, consents and subscriptions: the one way
+    persons enter the CRM.
+
+    Everything happens in one transaction, which ends by announcing `person_registered`
+    (the privacy apps queue the confirmation email from it). `evidence` is recorded on the
+    ledger entries when the person registers themselves (registered_by is None)."""
+    source = ConsentSource.objects.get(key=source_key)
+    person = Person.objects.create(
+        first_name=first_name,
+        last_name=last_name,
+        title=title,
+        company=company,
+        phone=phone,
+        language=language,
+        source=source,
+        registered_by=registered_by,
+        updated_by=registered_by,
+    )
+    for rank, data in enumerate(email_addresses or []):
+        EmailAddress.objects.create(
+            person=person,
+            address=email_address_normalise(data.address),
+            rank=rank,
+            description=data.description,
+        )
+    actor_type = ConsentEvent.Actor.USER if registered_by is not None else ConsentEvent.Actor.PERSON
+    evidence = evidence or Evidence()
+    for grant in consents or []:
+        consent_set(
+            person=person,
+            purpose=grant.purpose,
+            legal_basis=LegalBasis.objects.get(key=grant.legal_basis_key),
+            source=source,
+            comment=grant.comment,
+            actor_type=actor_type,
+            actor_user=registered_by,
+            ip_address=evidence.ip_address,
+            user_agent=evidence.user_agent,
+            approval_text=grant.approval_text,
+            privacy_statement_url=grant.privacy_statement_url,
+        )
+    for key in subscription_type_keys or []:
+        subscription_set(
+            person=person,
+            subscription_type=SubscriptionType.objects.get(key=key),
+            subscribed=True,
+            source=source,
+            actor_type=actor_type,
+            actor_user=registered_by,
+            evidence=evidence,
+        )
+    person_registration_complete(person=person, registered_by=registered_by)
+    return person
+
+
+@transaction.atomic
+def person_registration_complete(*, person: Person, registered_by: AbstractBaseUser | None = None) -> None:
+    """The tail of every registration, for paths that save the person themselves first
+    (Django admin saves inlines after the person): default consent, then the signal."""
+    organisation = OrganisationSettings.load()
+    if organisation.default_store_legal_basis_id:
+        store = Purpose.objects.filter(key=Purpose.STORE).first()
+        if store is not None and not Consent.objects.filter(person=person, purpose=store).exists():
+            consent_set(
+                person=person,
+                purpose=store,
+                legal_basis=organisation.default_store_legal_basis,
+                source=person.source,
+                comment="Default legal basis for new persons",
+                actor_type=ConsentEvent.Actor.SYSTEM if registered_by is None else ConsentEvent.Actor.USER,
+                actor_user=registered_by,
+            )
+    person_registered.send(sender=Person, person=person, registered_by=registered_by)
+
+
+@transaction.atomic
+def person_update(*, person: Person, updated_by: AbstractBaseUser | None = None, **fields: object) -> Person:
+    for name, value in fields.items():
+        if name not in PERSON_FIELDS:
+            raise ValueError(f"Unknown person field: {name}")
+        setattr(person, name, value)
+    person.updated_by = updated_by
+    person.full_clean(exclude=["source", "registered_by", "updated_by"])
+    person.save()
+    return person
+
+
+@transaction.atomic
+def email_address_add(*, person: Person, address: str, description: str = "") -> EmailAddress:
+    address = email_address_normalise(address)
+    existing = person.email_addresses.filter(address__iexact=address).first()
+    if existing is not None:
+        return existing
+    last = person.email_addresses.order_by("-rank").first()
+    return EmailAddress.objects.create(
+        person=person,
+        address=address,
+        rank=(last.rank + 1) if last else 0,
+        description=description,
+    )
+
+
+@transaction.atomic
+def consent_set(
+    *,
+    person: Person,
+    purpose: Purpose,
+    legal_basis: LegalBasis,
+    source: ConsentSource | None = None,
+    comment: str = "",
+    actor_type: str = ConsentEvent.Actor.SYSTEM,
+    actor_user: AbstractBaseUser | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    approval_text: str = "",
+    privacy_statement_url: str = "",
+) -> Consent:
+    """Set the legal basis of one purpose for one person and write the ledger entry.
+
+    The row is locked so two concurrent changes are both recorded in order."""
+    now = timezone.now()
+    consent = Consent.objects.select_for_update().filter(person=person, purpose=purpose).first()
+    before = consent.legal_basis if consent else None
+    if consent is None:
+        consent = Consent.objects.create(
+            person=person,
+            purpose=purpose,
+            legal_basis=legal_basis,
+            source=source,
+            comment=comment,
+            created_at=now,
+            created_by=actor_user,
+            updated_at=now,
+            updated_by=actor_user,
+        )
+    else:
+        consent.legal_basis = legal_basis
+        consent.source = source
+        consent.comment = comment
+        consent.updated_at = now
+        consent.updated_by = actor_user
+        consent.save()
+    ConsentEvent.objects.create(
+        person=person,
+        purpose=purpose,
+        legal_basis_before=before,
+        legal_basis_after=legal_basis,
+        source=source,
+        comment=comment,
+        actor_type=actor_type,
+        actor_user=actor_user,
+        created_at=now,
+        ip_address=ip_address,
+        user_agent=user_agent[:1000],
+        approval_text=approval_text,
+        privacy_statement_url=privacy_statement_url,
+    )
+    return consent
+
+
+@transaction.atomic
+def subscription_set(
+    *,
+    person: Person,
+    subscription_type: SubscriptionType,
+    subscribed: bool,
+    source: ConsentSource | None = None,
+    comment: str = "",
+    actor_type: str = ConsentEvent.Actor.SYSTEM,
+    actor_user: AbstractBaseUser | None = None,
+    evidence: Evidence | None = None,
+) -> Subscription:
+    """Opt a person in or out of one subscription type and write the ledger entry.
+
+    Setting the state it already has writes nothing."""
+    evidence = evidence or Evidence()
+    now = timezone.now()
+    subscription = (
+        Subscription.objects.select_for_update().filter(person=person, subscription_type=subscription_type).first()
+    )
+    before = subscription.subscribed if subscription else None
+    if subscription is not None and before == subscribed:
+        return subscription
+    if subscription is None:
+        subscription = Subscription.objects.create(
+            person=person, subscription_type=subscription_type, subscribed=subscribed, source=source, updated_at=now
+        )
+    else:
+        subscription.subscribed = subscribed
+        subscription.source = source
+        subscription.updated_at = now
+        subscription.save()
+    ConsentEvent.objects.create(
+        person=person,
+        subscription_type=subscription_type,
+        subscribed_before=before,
+        subscribed_after=subscribed,
+        source=source,
+        comment=comment,
+        actor_type=actor_type,
+        actor_user=actor_user,
+        created_at=now,
+        ip_address=evidence.ip_address,
+        user_agent=evidence.user_agent[:1000],
+    )
+    return subscription
+
+
+def activity_create(
+    *,
+    person: Person,
+    kind: str,
+    subject: str = "",
+    direction: str = Activity.Direction.INTERNAL,
+    status: str = "",
+    created_by: AbstractBaseUser | None = None,
+    **fields: object,
+) -> Activity:
+    """Write one entry on the person's Activities card."""
+    return Activity.objects.create(
+        person=person,
+        company=person.company,
+        kind=kind,
+        subject=subject[:300],
+        direction=direction,
+        status=status,
+        created_by=created_by,
+        **fields,
+    )

@@ -1,0 +1,1 @@
+"""Hooks into the CRM core's domain signals."""
