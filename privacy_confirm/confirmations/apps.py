@@ -8,4 +8,4 @@ class ConfirmationsConfig(AppConfig):
     verbose_name = _("Privacy confirmations")
 
     def ready(self) -> None:
-        from privacy_confirm.confirmations import receivers  # noqa: F401
+        from privacy_confirm.confirmations import person_page, receivers  # noqa: F401

@@ -1,4 +1,5 @@
-from django.urls import path  # noqa: F401
+from privacy_confirm.confirmations.urls_overview import urlpatterns as overview_urlpatterns
+from privacy_confirm.confirmations.urls_send import urlpatterns as send_urlpatterns
 
 app_name = "confirmations"
-urlpatterns: list = []
+urlpatterns = overview_urlpatterns + send_urlpatterns
