@@ -21,7 +21,7 @@ def _unquote(chunks: list[str]) -> str:
 def po_entries(path: Path) -> list[dict]:
     """A small .po reader: msgid, msgid_plural, msgstr / msgstr[n], and the fuzzy flag."""
     entries, entry, field = [], {}, None
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if entry:
                 entries.append(entry)
