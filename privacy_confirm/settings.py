@@ -153,7 +153,22 @@ CELERY_TIMEZONE = TIME_ZONE
 # retry countdown (see confirmations.tasks) or a retried task would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-enqueues confirmations whose queue message was lost or whose worker died.
+    "confirmations-sweep": {
+        "task": "confirmations.sweep",
+        "schedule": env.float("CONFIRMATION_SWEEP_INTERVAL", default=60.0),
+    },
+}
+# The outbox (confirmations.services). Retry delays: exponential from the base, capped at
+# the max, which must stay far below the visibility_timeout above. A `sending` claim older
+# than the claim timeout (default: EMAIL_TIMEOUT + max retry delay) belongs to a dead
+# worker; a `pending` row this long past its next attempt lost its queue message.
+CONFIRMATION_RETRY_BASE_DELAY = env.float("CONFIRMATION_RETRY_BASE_DELAY", default=30.0)
+CONFIRMATION_RETRY_MAX_DELAY = env.float("CONFIRMATION_RETRY_MAX_DELAY", default=600.0)
+CONFIRMATION_MAX_ATTEMPTS = env.int("CONFIRMATION_MAX_ATTEMPTS", default=6)
+CONFIRMATION_CLAIM_TIMEOUT = env.float("CONFIRMATION_CLAIM_TIMEOUT", default=0.0) or None
+CONFIRMATION_LOST_AFTER = env.float("CONFIRMATION_LOST_AFTER", default=120.0)
 
 # Security. Production values unless the environment says otherwise.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
