@@ -646,18 +646,29 @@ def html_to_text(html: str) -> str:
     converter.ignore_tables = True
     converter.unicode_snob = True  # keep æøå and typographic quotes as they are
     converter.use_automatic_links = True
-    text = converter.handle(html)
+    # The <title> repeats the heading; html2text would print it first.
+    text = converter.handle(_HTML_HEAD.sub("", html))
     # html2text writes Markdown; a plain-text reader wants "text <url>" (RFC 3986, App. C)
     # and headings without hashes.
     text = _MARKDOWN_AUTOLINK.sub(r"\1", text)
-    text = _MARKDOWN_LINK.sub(lambda m: m[2] if m[1] == m[2] else f"{m[1]} <{m[2]}>", text)
+    text = _MARKDOWN_LINK.sub(_plain_link, text)
     text = _MARKDOWN_HEADING.sub("", text)
-    return text.strip() + "\n"
+    text = "\n".join(line.rstrip() for line in text.splitlines())  # Markdown's "  " line breaks
+    return _BLANK_LINES.sub("\n\n", text).strip() + "\n"
+
+
+def _plain_link(match: re.Match[str]) -> str:
+    label, url = match[1], match[2]
+    if url in (label, f"mailto:{label}"):
+        return label
+    return f"{label} <{url}>"
 
 
 _MARKDOWN_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?|mailto):[^)\s]+)\)")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6} ", re.MULTILINE)
+_HTML_HEAD = re.compile(r"<head\b.*?</head>", re.IGNORECASE | re.DOTALL)
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def _translation(template: EmailTemplate, language: str) -> EmailTemplateTranslation:
