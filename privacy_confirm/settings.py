@@ -160,6 +160,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": env.float("CONFIRMATION_SWEEP_INTERVAL", default=60.0),
     },
 }
+# Beat's state file (last run times); tests give each beat its own.
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 # The outbox (confirmations.services). Retry delays: exponential from the base, capped at
 # the max, which must stay far below the visibility_timeout above. A `sending` claim older
 # than the claim timeout (default: EMAIL_TIMEOUT + max retry delay) belongs to a dead
