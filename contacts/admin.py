@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts import services
+from contacts.forms import ConsentBulkUpdateForm
 from contacts.models import (
     Activity,
     Company,
@@ -47,6 +53,49 @@ class PersonAdmin(admin.ModelAdmin):
     autocomplete_fields = ["company"]
     inlines = [EmailAddressInline]
     readonly_fields = ["registered_at", "registered_by", "updated_at", "updated_by"]
+    actions = ["consents_bulk_update"]
+
+    def has_change_consent_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contacts.change_consent")
+
+    @admin.action(description=gettext_lazy("Set legal basis for a purpose"), permissions=["change_consent"])
+    def consents_bulk_update(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse | None:
+        """Admin's intermediate-page pattern: the first POST (from the change list) shows the
+        form; the second, with "apply", runs the service on the same selection."""
+        form = ConsentBulkUpdateForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            result = services.consents_bulk_update(
+                persons=queryset,
+                purpose=data["purpose"],
+                legal_basis=data["legal_basis"],
+                source=data["source"],
+                comment=data["comment"],
+                actor_user=request.user,
+            )
+            self.message_user(
+                request,
+                _("%(purpose)s set to %(basis)s. Changed: %(changed)d. Unchanged (already had it): %(unchanged)d.")
+                % {
+                    "purpose": data["purpose"].translated("name"),
+                    "basis": data["legal_basis"].display_name(),
+                    "changed": result.changed,
+                    "unchanged": result.unchanged,
+                },
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Set legal basis for a purpose"),
+            "opts": self.model._meta,
+            "form": form,
+            "count": queryset.count(),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/contacts/person/consents_bulk_update.html", context)
 
     def save_model(self, request: HttpRequest, obj: Person, form, change: bool) -> None:  # type: ignore[no-untyped-def]
         if not change:
@@ -160,6 +209,7 @@ class ConsentEventAdmin(admin.ModelAdmin):
         "source",
     ]
     date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in ConsentEvent._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

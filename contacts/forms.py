@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Company, EmailAddress, Person
+from contacts.models import Company, ConsentSource, EmailAddress, LegalBasis, Person, Purpose
 
 
 class PersonForm(forms.ModelForm):
@@ -44,3 +47,105 @@ class CompanyForm(forms.ModelForm):
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+
+def _choices(items: Iterable[LegalBasis | ConsentSource | Purpose]) -> list[tuple[str | int, str]]:
+    return [("", "---------")] + [(item.pk, _display(item)) for item in items]
+
+
+def _display(item: LegalBasis | ConsentSource | Purpose) -> str:
+    return item.translated("name") if isinstance(item, Purpose) else item.display_name()
+
+
+def active_legal_bases() -> list[LegalBasis]:
+    # Inactive bases, sources and purposes stay in the database (consents and the ledger
+    # point at them) but are never offered on a staff page.
+    return list(LegalBasis.objects.filter(active=True).order_by("rank", "name"))
+
+
+def active_sources() -> list[ConsentSource]:
+    return list(ConsentSource.objects.filter(active=True).order_by("rank", "name"))
+
+
+def active_purposes() -> list[Purpose]:
+    return list(Purpose.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name"))
+
+
+class _LookupChoiceField(forms.TypedChoiceField):
+    """A choice among rows loaded once by the form (ModelChoiceField would query again for
+    every rendering, and the person page renders one form per purpose)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, coerce=int, **kwargs)
+        self.objects: dict[int, Any] = {}
+
+    def set_objects(self, items: Iterable[Any]) -> None:
+        items = list(items)
+        self.objects = {item.pk: item for item in items}
+        self.choices = _choices(items)
+
+    def clean(self, value: Any) -> Any:
+        pk = super().clean(value)
+        return self.objects.get(pk) if pk not in (None, "") else None
+
+
+class ConsentEditForm(forms.Form):
+    """The "Edit legal basis" form: one purpose of one person."""
+
+    legal_basis = _LookupChoiceField(label=_("Legal basis"))
+    source = _LookupChoiceField(label=_("Source"))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the change was made."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        legal_bases: list[LegalBasis] | None = None,
+        sources: list[ConsentSource] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["legal_basis"].set_objects(legal_bases if legal_bases is not None else active_legal_bases())
+        self.fields["source"].set_objects(sources if sources is not None else active_sources())
+
+
+class EmarketingSwitchForm(forms.Form):
+    enabled = forms.TypedChoiceField(choices=[("1", _("On")), ("0", _("Off"))], coerce=lambda value: value == "1")
+
+
+class ConsentBulkUpdateForm(ConsentEditForm):
+    """One purpose, the basis to give it, and why: the admin action's intermediate form."""
+
+    purpose = _LookupChoiceField(label=_("Purpose"))
+    field_order = ["purpose", "legal_basis", "source", "comment"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].set_objects(active_purposes())
+
+
+class ConsentBulkPageForm(ConsentBulkUpdateForm):
+    """The staff page: the same fields plus which persons (ticked ones, or every match)."""
+
+    SELECTED = "selected"
+    ALL = "all"
+
+    q = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    scope = forms.ChoiceField(
+        label=_("Apply to"),
+        choices=[(SELECTED, _("The persons I ticked")), (ALL, _("Every person matching the search"))],
+        initial=SELECTED,
+        widget=forms.RadioSelect,
+    )
+    persons = forms.ModelMultipleChoiceField(queryset=Person.objects.all(), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("scope") == self.SELECTED and not cleaned.get("persons"):
+            raise forms.ValidationError(_("Tick at least one person, or choose every person matching the search."))
+        return cleaned

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from typing import Any
 
-from contacts.models import Activity, EmailAddress, Person
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from contacts.models import (
+    Activity,
+    Consent,
+    ConsentEvent,
+    EmailAddress,
+    Person,
+    Purpose,
+    Subscription,
+    SubscriptionType,
+)
 
 
 def person_search(*, query: str = "") -> QuerySet[Person]:
@@ -38,3 +50,68 @@ def person_find_by_email(*, address: str) -> Person | None:
         .first()
     )
     return match.person if match else None
+
+
+@dataclass
+class PurposeConsent:
+    """One line of the Consents card: an active purpose and the person's consent, if any."""
+
+    purpose: Purpose
+    consent: Consent | None
+    # The "Edit legal basis" form, set by the view when the user may edit.
+    edit_form: Any = None
+
+    @property
+    def is_given(self) -> bool:
+        return self.consent is not None and self.consent.is_given
+
+
+def person_consents(*, person: Person) -> list[PurposeConsent]:
+    """Every active purpose, in rank order, with the person's consent row (None: not registered).
+
+    Each consent carries `last_actor_type` (who made the latest change: a user, the person or
+    the system), taken from the ledger in the same query. Three queries in all."""
+    latest_event = ConsentEvent.objects.filter(person=OuterRef("person"), purpose=OuterRef("purpose")).order_by(
+        "-created_at", "-id"
+    )
+    consents = {
+        consent.purpose_id: consent
+        for consent in Consent.objects.filter(person=person, purpose__active=True)
+        .select_related("legal_basis", "source", "updated_by")
+        .annotate(last_actor_type=Subquery(latest_event.values("actor_type")[:1]))
+    }
+    purposes = Purpose.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name")
+    return [PurposeConsent(purpose=purpose, consent=consents.get(purpose.pk)) for purpose in purposes]
+
+
+@dataclass(frozen=True)
+class PersonSubscription:
+    subscription_type: SubscriptionType
+    subscription: Subscription | None
+
+
+def person_subscriptions(*, person: Person) -> list[PersonSubscription]:
+    """Every active subscription type, in rank order, with the person's choice (None: never asked)."""
+    subscriptions = {
+        s.subscription_type_id: s for s in Subscription.objects.filter(person=person).select_related("source")
+    }
+    types = SubscriptionType.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name")
+    return [PersonSubscription(subscription_type=t, subscription=subscriptions.get(t.pk)) for t in types]
+
+
+def person_consent_events(*, person: Person) -> QuerySet[ConsentEvent]:
+    """The person's ledger, newest first, with everything a history line shows fetched along
+    (a fixed number of queries however long the history is)."""
+    return (
+        ConsentEvent.objects.filter(person=person)
+        .select_related(
+            "purpose",
+            "subscription_type",
+            "legal_basis_before",
+            "legal_basis_after",
+            "source",
+            "actor_user",
+        )
+        .prefetch_related("purpose__translations", "subscription_type__translations")
+        .order_by("-created_at", "-id")
+    )

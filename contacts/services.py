@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from contacts.models import (
@@ -202,30 +205,59 @@ def consent_set(
     The row is locked so two concurrent changes are both recorded in order."""
     now = timezone.now()
     consent = Consent.objects.select_for_update().filter(person=person, purpose=purpose).first()
-    before = consent.legal_basis if consent else None
-    if consent is None:
-        consent = Consent.objects.create(
-            person=person,
-            purpose=purpose,
-            legal_basis=legal_basis,
-            source=source,
-            comment=comment,
-            created_at=now,
-            created_by=actor_user,
-            updated_at=now,
-            updated_by=actor_user,
-        )
-    else:
-        consent.legal_basis = legal_basis
-        consent.source = source
-        consent.comment = comment
-        consent.updated_at = now
-        consent.updated_by = actor_user
-        consent.save()
-    ConsentEvent.objects.create(
-        person=person,
+    consent, event = _consent_change(
+        consent,
+        person_id=person.pk,
         purpose=purpose,
-        legal_basis_before=before,
+        legal_basis=legal_basis,
+        source=source,
+        comment=comment,
+        actor_type=actor_type,
+        actor_user=actor_user,
+        now=now,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        approval_text=approval_text,
+        privacy_statement_url=privacy_statement_url,
+    )
+    # Keep the caller's instance on the rows, so reading consent.person costs no query.
+    consent.person = event.person = person
+    consent.save()
+    event.save()
+    return consent
+
+
+def _consent_change(
+    consent: Consent | None,
+    *,
+    person_id: int,
+    purpose: Purpose,
+    legal_basis: LegalBasis,
+    source: ConsentSource | None,
+    comment: str,
+    actor_type: str,
+    actor_user: AbstractBaseUser | None,
+    now: datetime,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    approval_text: str = "",
+    privacy_statement_url: str = "",
+) -> tuple[Consent, ConsentEvent]:
+    """The consent row as it becomes and its ledger entry, both unsaved: the one place that
+    decides what a consent change writes, shared by `consent_set` (one row) and
+    `consents_bulk_update` (bulk_create / bulk_update per batch)."""
+    before_id = consent.legal_basis_id if consent is not None else None
+    if consent is None:
+        consent = Consent(person_id=person_id, purpose=purpose, created_at=now, created_by=actor_user)
+    consent.legal_basis = legal_basis
+    consent.source = source
+    consent.comment = comment
+    consent.updated_at = now
+    consent.updated_by = actor_user
+    event = ConsentEvent(
+        person_id=person_id,
+        purpose=purpose,
+        legal_basis_before_id=before_id,
         legal_basis_after=legal_basis,
         source=source,
         comment=comment,
@@ -237,7 +269,137 @@ def consent_set(
         approval_text=approval_text,
         privacy_statement_url=privacy_statement_url,
     )
-    return consent
+    return consent, event
+
+
+def emarketing_switch(
+    *,
+    person: Person,
+    enabled: bool,
+    actor_user: AbstractBaseUser | None,
+    comment: str = "",
+) -> Consent | None:
+    """Switch E-marketing on (Legitimate interest) or off (Withdrawn) from the person page.
+
+    This is what staff without `contacts.change_consent` may do. Switching on a purpose
+    that is already given (by Consent, say) keeps that stronger basis, and switching to the
+    state it already has writes nothing. Returns None when the purpose is inactive."""
+    purpose = Purpose.objects.filter(key=Purpose.EMARKETING, active=True).first()
+    if purpose is None:
+        return None
+    with transaction.atomic():
+        current = (
+            Consent.objects.select_for_update()
+            .select_related("legal_basis")
+            .filter(person=person, purpose=purpose)
+            .first()
+        )
+        is_given = current is not None and not current.legal_basis.is_withdrawn
+        if current is not None and is_given == enabled:
+            return current
+        key = LegalBasis.LEGITIMATE_INTEREST if enabled else LegalBasis.WITHDRAWN
+        return consent_set(
+            person=person,
+            purpose=purpose,
+            legal_basis=LegalBasis.objects.get(key=key),
+            source=ConsentSource.objects.get(key=ConsentSource.CREATED_BY_USER),
+            comment=comment,
+            actor_type=ConsentEvent.Actor.USER,
+            actor_user=actor_user,
+        )
+
+
+@dataclass(frozen=True)
+class BulkUpdateResult:
+    changed: int
+    unchanged: int
+    batches: int
+
+
+BULK_BATCH_SIZE = 500
+
+
+def consents_bulk_update(
+    *,
+    persons: QuerySet[Person] | Iterable[int],
+    purpose: Purpose,
+    legal_basis: LegalBasis,
+    source: ConsentSource | None = None,
+    comment: str = "",
+    actor_user: AbstractBaseUser | None = None,
+    batch_size: int = BULK_BATCH_SIZE,
+) -> BulkUpdateResult:
+    """Give many persons one legal basis for one purpose.
+
+    Persons who already have that basis are left alone (no row change, no ledger entry);
+    every other person gets the basis and exactly one ConsentEvent. Each batch is its own
+    transaction, so a selection of 100 000 persons neither holds locks for minutes nor
+    loses finished batches when a later one fails; a batch costs a fixed handful of
+    queries whatever its size."""
+    if isinstance(persons, QuerySet):
+        person_ids = list(persons.order_by("pk").values_list("pk", flat=True).distinct())
+    else:
+        person_ids = sorted(set(persons))
+    changed = unchanged = batches = 0
+    for start in range(0, len(person_ids), batch_size):
+        batch = person_ids[start : start + batch_size]
+        with transaction.atomic():
+            batch_changed = _consents_bulk_update_batch(
+                person_ids=batch,
+                purpose=purpose,
+                legal_basis=legal_basis,
+                source=source,
+                comment=comment,
+                actor_user=actor_user,
+            )
+        batches += 1
+        changed += batch_changed
+        unchanged += len(batch) - batch_changed
+    return BulkUpdateResult(changed=changed, unchanged=unchanged, batches=batches)
+
+
+def _consents_bulk_update_batch(
+    *,
+    person_ids: list[int],
+    purpose: Purpose,
+    legal_basis: LegalBasis,
+    source: ConsentSource | None,
+    comment: str,
+    actor_user: AbstractBaseUser | None,
+) -> int:
+    now = timezone.now()
+    # Locked like consent_set locks one row, so a concurrent single change is recorded in order.
+    existing = {
+        consent.person_id: consent
+        for consent in Consent.objects.select_for_update().filter(purpose=purpose, person_id__in=person_ids)
+    }
+    # Ids that no longer exist (deleted since the selection was made) are skipped.
+    live_ids = set(Person.objects.filter(pk__in=person_ids).values_list("pk", flat=True))
+    to_create: list[Consent] = []
+    to_update: list[Consent] = []
+    events: list[ConsentEvent] = []
+    for person_id in person_ids:
+        current = existing.get(person_id)
+        if person_id not in live_ids or (current is not None and current.legal_basis_id == legal_basis.pk):
+            continue
+        consent, event = _consent_change(
+            current,
+            person_id=person_id,
+            purpose=purpose,
+            legal_basis=legal_basis,
+            source=source,
+            comment=comment,
+            actor_type=ConsentEvent.Actor.USER if actor_user is not None else ConsentEvent.Actor.SYSTEM,
+            actor_user=actor_user,
+            now=now,
+        )
+        (to_update if current is not None else to_create).append(consent)
+        events.append(event)
+    Consent.objects.bulk_create(to_create)
+    Consent.objects.bulk_update(to_update, ["legal_basis", "source", "comment", "updated_at", "updated_by"])
+    # bulk_create bypasses ConsentEvent.save(); these rows are new, so the ledger stays append-only.
+    ConsentEvent.objects.bulk_create(events)
+    return len(events)
 
 
 @transaction.atomic

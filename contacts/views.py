@@ -4,17 +4,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from contacts import selectors, services
-from contacts.forms import CompanyForm, EmailAddressFormSet, PersonForm, PersonSearchForm
-from contacts.models import Company, Person
+from contacts.forms import (
+    CompanyForm,
+    ConsentBulkPageForm,
+    ConsentEditForm,
+    EmailAddressFormSet,
+    EmarketingSwitchForm,
+    PersonForm,
+    PersonSearchForm,
+    active_legal_bases,
+    active_sources,
+)
+from contacts.models import Company, ConsentEvent, Person, Purpose
 from contacts.person_page import person_page_cards, person_page_tasks
 
 PERSONS_PER_PAGE = 25
+HISTORY_ON_PERSON_PAGE = 10
+HISTORY_PER_PAGE = 50
 
 
 @login_required
@@ -40,8 +54,128 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": selectors.person_activities(person=person),
         "cards": person_page_cards(request, person),
         "tasks": person_page_tasks(request, person),
+        **_consents_card_context(request, person),
     }
     return render(request, "contacts/person_detail.html", context)
+
+
+def _consents_card_context(request: HttpRequest, person: Person) -> dict[str, object]:
+    purpose_consents = selectors.person_consents(person=person)
+    if request.user.has_perm("contacts.change_consent"):
+        # One "Edit legal basis" dialog per purpose; the choices are loaded once for all of them.
+        legal_bases, sources = active_legal_bases(), active_sources()
+        for line in purpose_consents:
+            consent = line.consent
+            line.edit_form = ConsentEditForm(
+                legal_bases=legal_bases,
+                sources=sources,
+                auto_id=f"consent-{line.purpose.pk}-%s",
+                initial={
+                    "legal_basis": consent.legal_basis_id if consent else None,
+                    "source": consent.source_id if consent else None,
+                },
+            )
+    events = None
+    if request.user.has_perm("contacts.view_consentevent"):
+        events = list(selectors.person_consent_events(person=person)[: HISTORY_ON_PERSON_PAGE + 1])
+    return {
+        "purpose_consents": purpose_consents,
+        "subscriptions": selectors.person_subscriptions(person=person),
+        "consent_events": events[:HISTORY_ON_PERSON_PAGE] if events is not None else None,
+        "more_consent_events": events is not None and len(events) > HISTORY_ON_PERSON_PAGE,
+    }
+
+
+@login_required
+@permission_required(["contacts.view_person", "contacts.change_consent"], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def consent_edit(request: HttpRequest, pk: int, purpose_pk: int) -> HttpResponse:
+    """The "Edit legal basis" page behind the person page's dialog, which works without JavaScript."""
+    person = get_object_or_404(Person, pk=pk)
+    purpose = get_object_or_404(Purpose.objects.prefetch_related("translations"), pk=purpose_pk, active=True)
+    consent = person.consents.select_related("legal_basis", "source").filter(purpose=purpose).first()
+    initial = {"legal_basis": consent.legal_basis_id, "source": consent.source_id} if consent else {}
+    form = ConsentEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.consent_set(
+            person=person,
+            purpose=purpose,
+            legal_basis=form.cleaned_data["legal_basis"],
+            source=form.cleaned_data["source"],
+            comment=form.cleaned_data["comment"],
+            actor_type=ConsentEvent.Actor.USER,
+            actor_user=request.user,
+        )
+        messages.success(
+            request,
+            _("The legal basis for %(purpose)s is now %(basis)s.")
+            % {"purpose": purpose.translated("name"), "basis": form.cleaned_data["legal_basis"].display_name()},
+        )
+        return redirect("contacts:person_detail", pk=person.pk)
+    context = {"person": person, "purpose": purpose, "consent": consent, "form": form}
+    return render(request, "contacts/consent_edit.html", context)
+
+
+@login_required
+@permission_required("contacts.view_person", raise_exception=True)
+@require_http_methods(["POST"])
+def emarketing_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Switching E-marketing on or off: all a user without `contacts.change_consent` may change."""
+    person = get_object_or_404(Person, pk=pk)
+    form = EmarketingSwitchForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest()
+    enabled = form.cleaned_data["enabled"]
+    consent = services.emarketing_switch(person=person, enabled=enabled, actor_user=request.user)
+    if consent is None:
+        raise Http404
+    messages.success(request, _("E-marketing is on.") if enabled else _("E-marketing is off."))
+    return redirect(f"{reverse('contacts:person_detail', args=[person.pk])}#consents")
+
+
+@login_required
+@permission_required(["contacts.view_person", "contacts.view_consentevent"], raise_exception=True)
+def consent_history(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=pk)
+    page = Paginator(selectors.person_consent_events(person=person), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "contacts/consent_history.html", {"person": person, "page": page})
+
+
+@login_required
+@permission_required(["contacts.view_person", "contacts.change_consent"], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def consents_bulk(request: HttpRequest) -> HttpResponse:
+    """Give many persons one legal basis for one purpose: search, tick (or take every match), apply."""
+    query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
+    query = query.strip()[:200]
+    form = ConsentBulkPageForm(request.POST or None, initial={"q": query})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        persons = selectors.person_search(query=query) if data["scope"] == form.ALL else data["persons"]
+        result = services.consents_bulk_update(
+            persons=persons,
+            purpose=data["purpose"],
+            legal_basis=data["legal_basis"],
+            source=data["source"],
+            comment=data["comment"],
+            actor_user=request.user,
+        )
+        messages.success(
+            request,
+            _("%(purpose)s set to %(basis)s. Changed: %(changed)d. Unchanged (already had it): %(unchanged)d.")
+            % {
+                "purpose": data["purpose"].translated("name"),
+                "basis": data["legal_basis"].display_name(),
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+            },
+        )
+        return redirect(f"{reverse('contacts:consents_bulk')}?{urlencode({'q': query})}")
+    page = Paginator(selectors.person_search(query=query), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    ticked = {str(pk) for pk in request.POST.getlist("persons")}
+    return render(
+        request, "contacts/consents_bulk.html", {"form": form, "page": page, "query": query, "ticked": ticked}
+    )
 
 
 @login_required
