@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from privacy_confirm.webforms import views
 
 app_name = "webforms"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/", views.webform_page, name="form"),
+    path("<slug:slug>/thanks/", views.webform_thanks, name="thanks"),
+]
