@@ -67,7 +67,8 @@ class TemplateTranslationMissing(Exception):  # noqa: N818 (the name other apps 
 
 # --- Language ------------------------------------------------------------------------
 
-_NORWEGIAN = ("nb", "no", "nn")
+# Readers of one Norwegian written standard read the others; "no" is in practice Bokmål.
+_NORWEGIAN_FALLBACKS = {"nb": ("no", "nn"), "no": ("nb", "nn"), "nn": ("nb", "no")}
 
 
 def _normalise(code: str) -> str:
@@ -94,12 +95,10 @@ def _best_match(wanted: str, available: list[str]) -> str | None:
     for code in available:
         if _base(code) == base:
             return code
-    if base in _NORWEGIAN:
-        # Bokmål is the closest to "no"; nn readers read nb before the generic "no".
-        for other in sorted(_NORWEGIAN, key=lambda c: (c == base, c != "nb", c)):
-            for code in available:
-                if _base(code) == other:
-                    return code
+    for other in _NORWEGIAN_FALLBACKS.get(base, ()):
+        for code in available:
+            if _base(code) == other:
+                return code
     return None
 
 
