@@ -44,8 +44,9 @@ def person_with_records(**fields: object) -> Person:
     fields.setdefault("phone", "+47 912 34 567")
     fields.setdefault("title", "Innkjøpssjef")
     person = PersonFactory(**fields)
-    EmailAddressFactory(person=person, address=f"{person.first_name.lower()}@fjordogfjell.example.no", rank=0)
-    EmailAddressFactory(person=person, address=f"{person.first_name.lower()}.privat@example.com", rank=1)
+    local = person.first_name.lower().translate(str.maketrans({"å": "aa", "ø": "o", "æ": "ae"}))
+    EmailAddressFactory(person=person, address=f"{local}@fjordogfjell.example.no", rank=0)
+    EmailAddressFactory(person=person, address=f"{local}.privat@example.com", rank=1)
     consent_set(
         person=person,
         purpose=Purpose.objects.get(key=Purpose.STORE),
