@@ -15,12 +15,14 @@ import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from email.utils import formataddr
 from typing import Any
 
 import css_inline
 import html2text
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.template import Context, Engine, Library, Node, NodeList, Template, TemplateSyntaxError
 from django.template import defaulttags as django_defaulttags
 from django.template.base import FilterExpression, Variable, VariableNode
@@ -715,3 +717,17 @@ def subject_render(*, template: EmailTemplate, person: Person, language: str | N
     context = merge_context(person=person, language=resolved.language, link_url=url, link_expires_at=expires_at)
     with translation.override(resolved.language):
         return _one_line(_render(row.subject, context, autoescape=False))
+
+
+def template_test_send(*, template: EmailTemplate, person: Person, language: str, to: str) -> RenderedEmail:
+    """Send `template` as `person` would get it, with a dummy link, to `to` (a staff
+    member's own address), through the normal email backend. Nothing is archived."""
+    url, expires_at = dummy_link()
+    email = email_render(template=template, person=person, language=language, link_url=url, link_expires_at=expires_at)
+    row = ConfirmationSettings.objects.filter(pk=1).first()
+    address = (row.sender_address if row else "") or settings.DEFAULT_FROM_EMAIL
+    sender = formataddr((row.sender_name, address)) if row and row.sender_name else address
+    message = EmailMultiAlternatives(subject=f"[Test] {email.subject}", body=email.text, from_email=sender, to=[to])
+    message.attach_alternative(email.html, "text/html")
+    message.send()
+    return email
