@@ -20,7 +20,7 @@ _work = tempfile.mkdtemp(prefix="import-bench-")
 os.environ["DATABASE_URL"] = os.environ.get("IMPORT_BENCH_DATABASE_URL", f"sqlite:///{_work}/import.sqlite3")
 os.environ["EMAIL_FILE_PATH"] = f"{_work}/mail"
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
