@@ -332,3 +332,13 @@ def test_history_needs_view_consentevent(viewer_client, store):
     response = person_page(viewer_client, person)
     assert response.context["consent_events"] is None
     assert "secret reason" not in response.content.decode()
+
+
+def test_consents_card_speaks_norwegian_to_a_norwegian_browser(editor_client, store):
+    person = PersonFactory()
+    body = editor_client.get(reverse("contacts:person_detail", args=[person.pk]), HTTP_ACCEPT_LANGUAGE="nb").content
+    text = body.decode()
+    assert "Samtykker" in text
+    assert "Endre behandlingsgrunnlag" in text
+    assert "Slå på e-markedsføring" in text
+    assert "ikke registrert" in text
