@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from privacy_confirm.confirmations import views_overview
+
+urlpatterns: list[URLPattern] = [
+    path("overview/", views_overview.overview, name="overview"),
+    path("<int:pk>/retry/", views_overview.confirmation_retry, name="confirmation_retry"),
+]
