@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from privacy_confirm.webforms import selectors
@@ -15,7 +15,7 @@ from privacy_confirm.webforms.models import WebForm, WebFormPurpose
 def embed_snippet(webform: WebForm) -> str:
     """The HTML an administrator pastes into a page on one of the allowed origins."""
     return (
-        f'<iframe src="{webform.public_url()}" title="{webform.heading or webform.name}" '
+        f'<iframe src="{escape(webform.public_url())}" title="{escape(webform.heading or webform.name)}" '
         'style="width:100%;max-width:40rem;height:46rem;border:0" loading="lazy"></iframe>'
     )
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from contacts import services as contacts_services
 from contacts.models import (
+    Activity,
     Company,
     Consent,
     ConsentEvent,
@@ -18,6 +19,7 @@ from contacts.models import (
 )
 from contacts.signals import person_registered
 from contacts.tests.factories import CompanyFactory, EmailAddressFactory, PersonFactory
+from privacy_confirm.confirmations.models import Confirmation
 from privacy_confirm.webforms.models import WebFormSubmission
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +54,8 @@ def nothing_written():
         or ConsentEvent.objects.exists()
         or Subscription.objects.exists()
         or WebFormSubmission.objects.exists()
+        or Confirmation.objects.exists()
+        or Activity.objects.exists()
     )
 
 
@@ -89,6 +93,10 @@ def test_new_address_registers_the_person_with_consents_subscriptions_and_eviden
     assert ConsentEvent.objects.count() == 3
     submission = WebFormSubmission.objects.get()
     assert (submission.webform, submission.person, submission.created_person) == (webform, person, True)
+    # The confirmations app queues the automatic email for source Web form in the same transaction.
+    confirmation = Confirmation.objects.get(person=person)
+    assert (confirmation.kind, confirmation.recipient) == (Confirmation.Kind.AUTOMATIC, "nora.berg@example.no")
+    assert confirmation.activity.person == person
 
 
 def test_unticked_optional_consent_and_subscription_are_not_recorded(client, webform):
