@@ -125,9 +125,20 @@ def start_worker(django_db_setup, django_db_blocker, esp_server) -> Iterator:  #
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Starting Playwright leaves the test thread in another contextvars context, where
+    # Django's connections are new objects without the test database's serialized
+    # contents, so serialized_rollback would silently restore nothing: carry them over.
+    serialized = {
+        conn.alias: conn._test_serialized_contents
+        for conn in connections.all()
+        if hasattr(conn, "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
