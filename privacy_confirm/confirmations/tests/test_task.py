@@ -310,3 +310,24 @@ def test_longest_retry_delay_stays_far_below_the_redis_visibility_timeout():
     # A countdown beyond it would let Redis hand the unacknowledged retry to a second worker.
     assert visibility >= django_settings.CONFIRMATION_RETRY_MAX_DELAY * 2
     assert services._claim_timeout() < visibility
+
+
+def test_person_page_shows_the_confirmation_with_its_status_and_archived_email(
+    rule, staff_client, settings, django_capture_on_commit_callbacks
+):
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with django_capture_on_commit_callbacks(execute=False):
+        person = register(email="kari@example.com")
+    confirmation = Confirmation.objects.get(person=person)
+    url = f"/crm/persons/{person.pk}/"
+    queued = staff_client.get(url).content.decode()
+    # Queued: polled every 2 s until it changes.
+    assert f'id="activity-{confirmation.activity_id}"' in queued
+    assert 'data-status="queued"' in queued and 'hx-trigger="every 2s"' in queued
+
+    services.confirmation_send(confirmation_id=confirmation.pk)
+    sent = staff_client.get(url).content.decode()
+    assert 'data-status="sent"' in sent
+    assert "personlig lenke, gyldig til og med" in sent  # the archived email, token replaced
+    token = _token_from(mail.outbox[0].body)
+    assert token not in sent
