@@ -52,7 +52,7 @@ class WebForm(models.Model):
         _("public id"),
         max_length=80,
         unique=True,
-        help_text=_("Part of the public address /forms/<public id>/. Changing it breaks pages that embed the form."),
+        help_text=_("The public address is /forms/PUBLIC-ID/. Changing it breaks pages that embed the form."),
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="nb")
     heading = models.CharField(_("heading"), max_length=200, blank=True, help_text=_("Shown above the form."))

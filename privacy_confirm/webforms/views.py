@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from contacts.services import ConsentGrant, Evidence
 from privacy_confirm.http import client_ip, rate_limit_exceeded
@@ -49,7 +49,7 @@ def _webform_or_404(slug: str) -> WebForm:
 
 @csrf_exempt
 @xframe_options_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def webform_page(request: HttpRequest, slug: str) -> HttpResponse:
     webform = _webform_or_404(slug)
     with translation.override(webform.language):
@@ -80,7 +80,7 @@ def webform_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @xframe_options_exempt
-@require_GET
+@require_safe
 def webform_thanks(request: HttpRequest, slug: str) -> HttpResponse:
     webform = _webform_or_404(slug)
     with translation.override(webform.language):

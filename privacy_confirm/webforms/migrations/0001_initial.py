@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(help_text='Shown to staff only.', max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Part of the public address /forms/<public id>/. Changing it breaks pages that embed the form.', max_length=80, unique=True, verbose_name='public id')),
+                ('slug', models.SlugField(help_text='The public address is /forms/PUBLIC-ID/. Changing it breaks pages that embed the form.', max_length=80, unique=True, verbose_name='public id')),
                 ('language', models.CharField(choices=[('nb', 'Norwegian Bokmål'), ('nn', 'Norwegian Nynorsk'), ('en', 'English'), ('sv', 'Swedish'), ('da', 'Danish'), ('de', 'German')], default='nb', max_length=10, verbose_name='language')),
                 ('heading', models.CharField(blank=True, help_text='Shown above the form.', max_length=200, verbose_name='heading')),
                 ('intro_text', models.TextField(blank=True, verbose_name='introduction')),

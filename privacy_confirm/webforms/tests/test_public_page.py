@@ -83,6 +83,12 @@ def test_inactive_form_says_it_is_closed(client, webform):
     assert "Skjemaet er stengt" in response.content.decode()
 
 
+def test_link_checkers_may_head_the_pages(client, webform):
+    assert client.head(webform.get_absolute_url()).status_code == 200
+    assert client.head(reverse("webforms:thanks", kwargs={"slug": webform.slug})).status_code == 200
+    assert client.put(webform.get_absolute_url()).status_code == 405
+
+
 def test_unknown_form_is_not_found(client, db):
     assert client.get(reverse("webforms:form", kwargs={"slug": "finnes-ikke"})).status_code == 404
 
