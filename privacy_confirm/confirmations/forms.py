@@ -158,6 +158,9 @@ class SendConfirmationForm(forms.Form):
                         "hx-include": ".send-state",
                         "hx-target": "#send-preview",
                         "hx-swap": "outerHTML",
+                        # One preview at a time: a newer change aborts the older request, so
+                        # a slow answer cannot overwrite a newer preview.
+                        "hx-sync": "#send-fields:replace",
                         "hx-trigger": "input changed delay:400ms" if name == "subject" else "change",
                     }
                 )

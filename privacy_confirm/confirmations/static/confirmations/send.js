@@ -63,5 +63,13 @@
     if (dialog?.open && event.detail.target?.id === "send-dialog-content") focusFirst(dialog);
   });
 
+  // A new default subject must not overwrite what the user typed while it was on its way.
+  document.body.addEventListener("htmx:oobBeforeSwap", (event) => {
+    if (event.detail.target?.id !== "field-subject") return;
+    const subject = document.getElementById("id_subject");
+    const shown = document.querySelector("#field-subject [name=subject_default]");
+    if (subject && shown && subject.value !== shown.value) event.detail.shouldSwap = false;
+  });
+
   document.body.addEventListener("confirmationSent", () => document.getElementById("send-dialog")?.close());
 })();
