@@ -19,6 +19,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacy_confirm.settings")
 _work = tempfile.mkdtemp(prefix="import-bench-")
 os.environ["DATABASE_URL"] = os.environ.get("IMPORT_BENCH_DATABASE_URL", f"sqlite:///{_work}/import.sqlite3")
 os.environ["EMAIL_FILE_PATH"] = f"{_work}/mail"
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # one log line per sent email otherwise
 
 import django  # noqa: E402
 
