@@ -29,6 +29,8 @@ from privacy_confirm.confirmations.rendering import (
 )
 
 SEND_PERMISSION = "confirmations.send_confirmation"
+# The form shows the person's addresses and data: sending needs seeing the person too.
+SEND_PERMISSIONS = (SEND_PERMISSION, "contacts.view_person")
 # The client event that closes the dialog (see static/confirmations/send.js).
 SENT_EVENT = "confirmationSent"
 
@@ -98,7 +100,7 @@ def _render_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 
 
 @login_required
-@permission_required(SEND_PERMISSION, raise_exception=True)
+@permission_required(SEND_PERMISSIONS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def send_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the form (and changes nothing); POST sends, or with action=refresh only
@@ -167,7 +169,7 @@ def _sent_response(request: HttpRequest, *, person: Person, message: str) -> Htt
 
 
 @login_required
-@permission_required(SEND_PERMISSION, raise_exception=True)
+@permission_required(SEND_PERMISSIONS, raise_exception=True)
 @require_GET
 def send_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview fragment for the form's current values. Reads only.
@@ -185,7 +187,7 @@ def send_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required(SEND_PERMISSION, raise_exception=True)
+@permission_required(SEND_PERMISSIONS, raise_exception=True)
 @permission_required("contacts.add_emailaddress", raise_exception=True)
 @require_POST
 def send_address_add(request: HttpRequest, pk: int) -> HttpResponse:

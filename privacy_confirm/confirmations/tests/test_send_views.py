@@ -111,6 +111,15 @@ def test_user_without_the_permission_gets_403_and_nothing_is_sent(client, person
     assert written_rows() == before
 
 
+def test_sending_needs_seeing_the_person_too(client, person):
+    user = UserFactory()
+    user.user_permissions.add(Permission.objects.get(codename="send_confirmation"))
+    client.force_login(user)
+    assert client.get(send_url(person)).status_code == 403
+    assert client.post(send_url(person), post_data(person)).status_code == 403
+    assert not Confirmation.objects.exists()
+
+
 def test_anonymous_user_is_sent_to_the_login_page(client, person):
     response = client.post(send_url(person), post_data(person))
     assert response.status_code == 302
