@@ -396,7 +396,17 @@ def _consents_bulk_update_batch(
         (to_update if current is not None else to_create).append(consent)
         events.append(event)
     Consent.objects.bulk_create(to_create)
-    Consent.objects.bulk_update(to_update, ["legal_basis", "source", "comment", "updated_at", "updated_by"])
+    if to_update:
+        # Every changed row gets the same values, so one plain UPDATE does (bulk_update would
+        # build a CASE per row and field, which is slow for hundreds of rows).
+        first = to_update[0]
+        Consent.objects.filter(pk__in=[consent.pk for consent in to_update]).update(
+            legal_basis=first.legal_basis,
+            source=first.source,
+            comment=first.comment,
+            updated_at=first.updated_at,
+            updated_by=first.updated_by,
+        )
     # bulk_create bypasses ConsentEvent.save(); these rows are new, so the ledger stays append-only.
     ConsentEvent.objects.bulk_create(events)
     return len(events)
