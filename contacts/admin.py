@@ -143,6 +143,7 @@ class PurposeAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "key"]
     ordering = ["rank", "name"]
+    list_editable = ["rank", "active"]
     inlines = [PurposeTranslationInline]
 
     def has_delete_permission(self, request: HttpRequest, obj: Purpose | None = None) -> bool:
@@ -155,6 +156,7 @@ class LegalBasisAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "key"]
     ordering = ["rank", "name"]
+    list_editable = ["rank", "active"]
 
     def has_delete_permission(self, request: HttpRequest, obj: LegalBasis | None = None) -> bool:
         return False
@@ -166,6 +168,7 @@ class ConsentSourceAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "key"]
     ordering = ["rank", "name"]
+    list_editable = ["rank", "active"]
 
     def has_delete_permission(self, request: HttpRequest, obj: ConsentSource | None = None) -> bool:
         return False
@@ -181,6 +184,9 @@ class ConsentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # changes go through consent_set, which writes the ledger
+
+    def has_change_permission(self, request: HttpRequest, obj: Consent | None = None) -> bool:
+        return False  # view only: the person page and the bulk action change consents
 
     def has_delete_permission(self, request: HttpRequest, obj: Consent | None = None) -> bool:
         return False
@@ -232,6 +238,7 @@ class SubscriptionTypeAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "key"]
     ordering = ["rank", "name"]
+    list_editable = ["rank", "active"]
     inlines = [SubscriptionTypeTranslationInline]
 
 
@@ -244,6 +251,12 @@ class SubscriptionAdmin(admin.ModelAdmin):
     readonly_fields = ["person", "subscription_type", "subscribed", "source", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # changes go through subscription_set, which writes the ledger
+
+    def has_change_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
         return False
 
 

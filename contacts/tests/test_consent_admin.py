@@ -63,8 +63,15 @@ def test_admin_cannot_delete_a_ledger_entry(admin_client, event):
     assert ConsentEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_admin_cannot_add_or_delete_consents_directly(admin_client, event):
+def test_admin_cannot_add_change_or_delete_consents_directly(admin_client, event):
     consent = event.person.consents.get()
+    response = admin_client.post(
+        reverse("admin:contacts_consent_change", args=[consent.pk]),
+        {"legal_basis": LegalBasis.objects.get(key="61C").pk, "comment": "no ledger entry"},
+    )
+    assert response.status_code == 403
+    consent.refresh_from_db()
+    assert consent.legal_basis.key == "61A"
     assert admin_client.get(reverse("admin:contacts_consent_add")).status_code == 403
     assert (
         admin_client.post(reverse("admin:contacts_consent_delete", args=[consent.pk]), {"post": "yes"}).status_code
