@@ -1,4 +1,10 @@
-"""State changes of the CRM core. Views, admin, commands and other apps call these."""
+"""State changes of the CRM core. Views, admin, commands and other apps call these.
+
+A consent change (consent_set, emarketing_switch, consents_bulk_update) writes, in one
+transaction: the Consent row for (person, purpose), created or updated in place, never
+deleted (withdrawal is legal basis WITHDRAWN); and one new ConsentEvent with the basis
+before and after, actor, time, source, comment and, when the person acted, the evidence.
+`_consent_change` is the one place that decides those values."""
 
 from __future__ import annotations
 

@@ -265,3 +265,45 @@ def test_admin_action_is_offered_only_to_users_who_may_change_consents(client):
     user.user_permissions.add(Permission.objects.get(codename="change_consent", content_type__app_label="contacts"))
     response = client.get(reverse("admin:contacts_person_changelist"))
     assert "consents_bulk_update" in response.content.decode()
+
+
+def test_admin_action_posted_without_change_consent_changes_nothing(client, store):
+    person = PersonFactory()
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_person", "change_person"], content_type__app_label="contacts")
+    )
+    client.force_login(user)
+    client.post(
+        reverse("admin:contacts_person_changelist"),
+        {
+            "action": "consents_bulk_update",
+            ACTION_CHECKBOX_NAME: [person.pk],
+            "index": 0,
+            "apply": "1",
+            "purpose": store.pk,
+            "legal_basis": basis("61A").pk,
+            "source": ConsentSource.objects.get(key=ConsentSource.IMPORT).pk,
+        },
+    )
+    assert not Consent.objects.exists()
+    assert not ConsentEvent.objects.exists()
+
+
+def test_admin_action_applies_to_every_person_when_all_are_selected_across_pages(admin_client, store):
+    persons = [PersonFactory() for _ in range(3)]
+    response = admin_client.post(
+        reverse("admin:contacts_person_changelist"),
+        {
+            "action": "consents_bulk_update",
+            ACTION_CHECKBOX_NAME: [persons[0].pk],
+            "select_across": "1",
+            "index": 0,
+            "apply": "1",
+            "purpose": store.pk,
+            "legal_basis": basis("61A").pk,
+            "source": ConsentSource.objects.get(key=ConsentSource.IMPORT).pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Consent.objects.filter(purpose=store, legal_basis__key="61A").count() == 3
