@@ -120,3 +120,19 @@ def test_logged_in_user_sender_mode_sets_reply_to_on_manual_sends(person, templa
         person=person, recipient="kari.nordmann@example.com", template=template, requested_by=user
     )
     assert confirmation.reply_to == "ola@example.org"
+
+
+def test_suppressing_automatic_confirmations_is_local_to_the_thread():
+    import threading
+
+    from privacy_confirm.confirmations import services
+
+    seen = {}
+    with services.automatic_confirmations_suppressed():
+        thread = threading.Thread(target=lambda: seen.update(other=services._automatic_suppressed.get()))
+        thread.start()
+        thread.join()
+        seen["this"] = services._automatic_suppressed.get()
+    # An import with --no-send in one thread must not silence web requests in others.
+    assert seen == {"this": True, "other": False}
+    assert services._automatic_suppressed.get() is False

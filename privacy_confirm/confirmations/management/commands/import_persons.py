@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,18 +29,21 @@ MAX_LENGTHS = {"first_name": 100, "last_name": 100, "phone": 40, "company": 200,
 EMAIL_MAX_LENGTH = EmailAddress._meta.get_field("address").max_length
 BATCH_SIZE = 200
 
-HELP = f"""Import persons from a CSV file (source "Import").
-
-The first line names the columns: {", ".join(COLUMNS)}. Only first_name is required;
-columns may come in any order and unknown ones are ignored. The file is UTF-8, with or
-without a byte-order mark; the separator (";" or ",") is detected. email is one address
-(an address already on file, or twice in the file, is rejected); language is a customer
-language code ({", ".join(code for code, _name in settings.LANGUAGES)}); company is a
-company name, created when no company has it.
-
-Rows are registered in batches of {BATCH_SIZE}, one transaction each: a batch that fails
-is rolled back whole and reported, and the import goes on with the next. Rejected rows
-are listed with their line numbers and reasons (and written to --report as CSV)."""
+_LANGUAGE_CODES = ", ".join(code for code, _name in settings.LANGUAGES)
+HELP = "\n\n".join(
+    textwrap.fill(paragraph, 88, break_on_hyphens=False)
+    for paragraph in (
+        'Import persons from a CSV file (source "Import").',
+        f"The first line names the columns: {', '.join(COLUMNS)}. Only first_name is required; columns may "
+        "come in any order and unknown ones are ignored. The file is UTF-8, with or without a byte-order mark; "
+        'the separator (";" or ",") is detected. email is one address (an address already on file, or twice '
+        f"in the file, is rejected); language is a customer language code ({_LANGUAGE_CODES}); company is a "
+        "company name, created when no company has it.",
+        f"Rows are registered in batches of {BATCH_SIZE}, one transaction each: a batch that fails is rolled "
+        "back whole and reported, and the import goes on with the next. Rejected rows are listed with their "
+        "line numbers and reasons (and written to --report as CSV). Use --dry-run first.",
+    )
+)
 
 
 @dataclass
