@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.models import Activity, ConsentSource
 from contacts.tests.factories import EmailAddressFactory, PersonFactory, StaffUserFactory
@@ -25,6 +25,10 @@ def _fast_retries(settings):
     settings.CONFIRMATION_RETRY_MAX_DELAY = 0.02
     settings.CONFIRMATION_MAX_ATTEMPTS = 3
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Failure reasons are stored in the active language (LANGUAGE_CODE in a worker);
+    # the assertions below read the English text.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
