@@ -136,3 +136,26 @@ def test_suppressing_automatic_confirmations_is_local_to_the_thread():
     # An import with --no-send in one thread must not silence web requests in others.
     assert seen == {"this": True, "other": False}
     assert services._automatic_suppressed.get() is False
+
+
+@pytest.mark.django_db
+def test_idempotency_key_race_returns_the_winner(person, template, monkeypatch):
+    from privacy_confirm.confirmations import services
+
+    winner = {}
+
+    def another_request_commits_first(*, recipient):
+        # Between our lookup and our insert, a concurrent request with the same key wins.
+        monkeypatch.setattr(services, "_per_address_limit_reached", lambda **kwargs: False)
+        winner["c"] = confirmation_request(
+            person=person, recipient=recipient, template=template, idempotency_key="double-click"
+        )
+        return False
+
+    monkeypatch.setattr(services, "_per_address_limit_reached", another_request_commits_first)
+    result = confirmation_request(
+        person=person, recipient="kari.nordmann@example.com", template=template, idempotency_key="double-click"
+    )
+    assert result.pk == winner["c"].pk
+    assert Confirmation.objects.count() == 1
+    assert Activity.objects.count() == 1
