@@ -6,9 +6,8 @@ Everything here runs on GET, which mail scanners follow: nothing in this module 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -26,9 +25,8 @@ from contacts.models import (
     SubscriptionType,
 )
 from privacy_confirm.confirmations.models import PersonalLink
+from privacy_confirm.confirmations.selectors import request_deadline
 
-# The GDPR gives the controller one month to answer a request (Art. 12(3)).
-REQUEST_ANSWER_PERIOD = relativedelta(months=1)
 DATA_REQUEST_KINDS = (Activity.Kind.ACCESS_REQUEST, Activity.Kind.ERASURE_REQUEST)
 
 
@@ -161,10 +159,6 @@ def subscription_rows(*, person: Person, language: str) -> list[SubscriptionRow]
     ]
 
 
-def request_answer_by(received_at: datetime) -> date:
-    return timezone.localtime(received_at).date() + REQUEST_ANSWER_PERIOD
-
-
 def open_data_requests(*, person: Person) -> list[DataRequestRow]:
     activities = Activity.objects.filter(
         person=person, kind__in=DATA_REQUEST_KINDS, status=Activity.Status.OPEN
@@ -174,7 +168,8 @@ def open_data_requests(*, person: Person) -> list[DataRequestRow]:
             kind=activity.kind,
             label=str(Activity.Kind(activity.kind).label),
             received_on=timezone.localtime(activity.created_at).date(),
-            answer_by=request_answer_by(activity.created_at),
+            # The same deadline the staff's privacy overview shows.
+            answer_by=timezone.localtime(request_deadline(activity)).date(),
         )
         for activity in activities
     ]

@@ -37,6 +37,18 @@ RENEWAL_LIMIT_PER_ADDRESS = (3, 3600)
 View = Callable[..., HttpResponse]
 
 
+# Where each confirmation is shown: inside the section that changed, where the redirect
+# lands, so a person on a phone sees it without scrolling back to the top.
+DONE_SECTIONS = {
+    "consent_given": "purposes",
+    "consent_withdrawn": "purposes",
+    "subscriptions_saved": "subscriptions",
+    "unsubscribed_all": "subscriptions",
+    "access_requested": "requests",
+    "erasure_requested": "requests",
+}
+
+
 def _done_messages() -> dict[str, str]:
     return {
         "consent_given": _("Thank you. Your consent is registered."),
@@ -116,7 +128,10 @@ def _centre_page(
 ) -> HttpResponse:
     with translation.override(language):
         overview = selectors.centre_overview(link=link, language=language)
-        done = _done_messages().get(request.GET.get("done", ""), "") if request.method in ("GET", "HEAD") else ""
+        done_code = request.GET.get("done", "") if request.method in ("GET", "HEAD") else ""
+        done = _done_messages().get(done_code, "")
+        section = request.GET.get("in", "")
+        done_section = DONE_SECTIONS.get(done_code) or (section if section in DONE_SECTIONS.values() else "")
     context = {
         "overview": overview,
         "person": overview.person,
@@ -124,6 +139,7 @@ def _centre_page(
         "token": token,
         "switch_url": reverse("customer_centre:centre", args=[token]),
         "done": done,
+        "done_section": done_section,
         "error": error,
     }
     return _render(request, "customer_centre/centre.html", context, language=language, status=status)
@@ -131,7 +147,8 @@ def _centre_page(
 
 def _back_to_centre(token: str, *, language: str, done: str, anchor: str) -> HttpResponseRedirect:
     # 303: the browser follows with a GET, so reloading the page never repeats the POST.
-    url = reverse("customer_centre:centre", args=[token]) + "?" + urlencode({"lang": language, "done": done})
+    query = urlencode({"lang": language, "done": done, "in": anchor})
+    url = reverse("customer_centre:centre", args=[token]) + "?" + query
     response = HttpResponseRedirect(f"{url}#{anchor}")
     response.status_code = 303
     return response

@@ -3,6 +3,8 @@ into the consent ledger with evidence, and leaves one Activity that sums it up."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -61,8 +63,12 @@ def test_the_person_sees_that_the_withdrawal_was_done(person_client, centre):
         centre.url + "consents/EMARKETING/", {"action": "withdraw", "lang": "en"}, follow=True
     )
     page = response.content.decode()
-    assert "We no longer use your data for this purpose." in page
-    assert "Withdrawn" in page
+    # Shown inside the section the redirect lands on, so a phone user sees it.
+    assert response.redirect_chain[-1][0].endswith("#purposes")
+    purposes = re.search(r'<section class="card"[^>]*id="purposes">.*?</section>', page, flags=re.DOTALL).group(0)
+    assert "We no longer use your data for this purpose." in purposes
+    assert page.count('id="done"') == 1
+    assert "Withdrawn" in purposes
 
 
 def test_giving_consent_sets_the_legal_basis_consent_and_records_the_privacy_statement(person_client, db):
