@@ -183,6 +183,12 @@ class OrganisationSettings(models.Model):
         default="We keep your data for as long as we have a customer relationship with you, "
         "and delete it at the latest 24 months after our last contact.",
     )
+    retention_text_translations = models.JSONField(
+        _("retention period in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_('The retention period per language code, e.g. {"nb": "Vi lagrer ..."}.'),
+    )
     supervisory_authority_name = models.CharField(_("supervisory authority"), max_length=200, default="Datatilsynet")
     supervisory_authority_url = models.URLField(_("supervisory authority URL"), default="https://www.datatilsynet.no")
     default_store_legal_basis = models.ForeignKey(
@@ -200,6 +206,10 @@ class OrganisationSettings(models.Model):
 
     def __str__(self) -> str:
         return self.organisation_name
+
+    def retention_text_for(self, language: str | None) -> str:
+        """The retention period in `language` when written, else the default text."""
+        return self.retention_text_translations.get(_language_base(language)) or self.retention_text
 
     @classmethod
     def load(cls) -> OrganisationSettings:

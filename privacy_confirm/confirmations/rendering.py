@@ -373,7 +373,7 @@ def merge_context(*, person: Person, language: str, link_url: str, link_expires_
             "phone": organisation.phone,
         },
         "dpo": {"name": organisation.dpo_name, "email": organisation.dpo_email},
-        "retention": organisation.retention_text,
+        "retention": organisation.retention_text_for(language),
         "supervisory_authority": {
             "name": organisation.supervisory_authority_name,
             "url": organisation.supervisory_authority_url,

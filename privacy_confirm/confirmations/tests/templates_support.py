@@ -45,7 +45,7 @@ def template_with(*languages: str, default_language: str = "nb", **fields: str) 
     return template
 
 
-def organisation_fill(**overrides: str) -> OrganisationSettings:
+def organisation_fill(**overrides: object) -> OrganisationSettings:
     organisation = OrganisationSettings.load()
     values = {
         "organisation_name": "Nordlys Data AS",
@@ -55,6 +55,7 @@ def organisation_fill(**overrides: str) -> OrganisationSettings:
         "dpo_name": "Ingrid Lie",
         "dpo_email": "personvern@nordlys.example.no",
         "retention_text": "Vi sletter opplysningene senest 24 måneder etter siste kontakt.",
+        "retention_text_translations": {},
         "supervisory_authority_name": "Datatilsynet",
         "supervisory_authority_url": "https://www.datatilsynet.no",
         **overrides,
