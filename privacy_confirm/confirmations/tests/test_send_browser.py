@@ -8,7 +8,6 @@ import time
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import DEFAULT_DB_ALIAS
 from playwright.sync_api import Page, expect
 
 from contacts.models import Person
@@ -18,29 +17,6 @@ from privacy_confirm.confirmations.models import Confirmation
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SENT_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(autouse=True)
-def _migration_rows_restored() -> None:
-    """Once Playwright's sync API has started, its event loop counts as running in this
-    thread, so asgiref hands Django a second connection object (async-context storage)
-    that lacks the copy serialized_rollback restores from: the rows made by data
-    migrations would be gone after the first flush. Give that connection the copy, and
-    restore the rows if this test's set-up could not."""
-    from django.db import connections
-
-    from contacts.models import ConsentSource
-
-    current = connections[DEFAULT_DB_ALIAS]
-    if hasattr(current, "_test_serialized_contents"):
-        return
-    first = getattr(connections._connections._storage, DEFAULT_DB_ALIAS, None)  # the thread's own connection
-    contents = getattr(first, "_test_serialized_contents", None)
-    if contents is None:
-        return
-    current._test_serialized_contents = contents
-    if not ConsentSource.objects.exists():
-        current.creation.deserialize_db_from_string(contents)
 
 
 def log_in(page: Page, client, live_server, user) -> None:  # type: ignore[no-untyped-def]
