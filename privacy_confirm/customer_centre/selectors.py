@@ -69,6 +69,7 @@ class CentreOverview:
     subscriptions: list[SubscriptionRow]
     open_requests: list[DataRequestRow]
     organisation: OrganisationSettings
+    retention_text: str
     link_valid_until: date
 
 
@@ -182,13 +183,15 @@ def centre_overview(*, link: PersonalLink, language: str) -> CentreOverview:
         .prefetch_related(Prefetch("email_addresses", queryset=EmailAddress.objects.order_by("rank", "id")))
         .get(pk=link.person_id)
     )
+    organisation = organisation_settings_get()
     return CentreOverview(
         person=person,
         email_addresses=list(person.email_addresses.all()),
         purposes=purpose_rows(person=person, language=language),
         subscriptions=subscription_rows(person=person, language=language),
         open_requests=open_data_requests(person=person),
-        organisation=organisation_settings_get(),
+        organisation=organisation,
+        retention_text=organisation.retention_text_for(language),
         link_valid_until=link_valid_until(link=link),
     )
 

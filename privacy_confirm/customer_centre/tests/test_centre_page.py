@@ -28,6 +28,7 @@ def test_page_shows_what_is_stored_why_and_who_is_responsible(client, centre):
     organisation.organisation_name = "Nordlys Handel AS"
     organisation.dpo_name = "Per Personvern"
     organisation.dpo_email = "personvern@nordlys.example.no"
+    organisation.retention_text_translations = {"nb": "Vi sletter opplysningene senest 24 måneder etter siste kontakt."}
     organisation.save()
 
     response = client.get(centre.url)
@@ -45,6 +46,7 @@ def test_page_shows_what_is_stored_why_and_who_is_responsible(client, centre):
         "Per Personvern",
         "personvern@nordlys.example.no",
         "Datatilsynet",
+        "Vi sletter opplysningene senest 24 måneder etter siste kontakt.",
     ):
         assert fact in page, fact
     # Each purpose with its legal basis and customer-centre description, in Norwegian.
