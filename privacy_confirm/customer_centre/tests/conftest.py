@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from contacts.models import ConsentEvent, LegalBasis, Person, Purpose, SubscriptionType
@@ -18,6 +19,24 @@ from privacy_confirm.confirmations.links import personal_link_create
 from privacy_confirm.confirmations.models import PersonalLink
 
 WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|TRUNCATE)\b", re.IGNORECASE)
+
+
+def assert_token_not_stored(token: str) -> int:
+    """Scan every text column of every row of the CRM and confirmations tables for the
+    raw token; returns how many values were scanned."""
+    scanned = 0
+    for app_label in ("confirmations", "contacts"):
+        for model in apps.get_app_config(app_label).get_models():
+            text_fields = [
+                f.name for f in model._meta.get_fields() if isinstance(f, (models.CharField, models.TextField))
+            ]
+            if not text_fields:
+                continue
+            for row in model.objects.values_list(*text_fields):
+                for value in row:
+                    scanned += 1
+                    assert token not in (value or ""), f"the raw token is stored in {model.__name__}"
+    return scanned
 
 
 @pytest.fixture(autouse=True)

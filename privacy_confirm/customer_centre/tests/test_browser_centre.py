@@ -21,6 +21,7 @@ from contacts.services import ConsentGrant, EmailAddressData, person_register
 from contacts.tests.factories import StaffUserFactory
 from privacy_confirm.confirmations.links import personal_links_revoke
 from privacy_confirm.confirmations.models import EmailTemplate
+from privacy_confirm.customer_centre.tests.conftest import assert_token_not_stored
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -86,6 +87,9 @@ def test_person_follows_the_emailed_link_withdraws_emarketing_and_unsubscribes_a
         registered_by=StaffUserFactory(username="registrar"),
     )
     url = link_from_email(esp, live_server, to="ingrid@haugen.example.no")
+    # Once the worker has archived what it sent, the token is still only in the email.
+    wait_until(lambda: person.activities.filter(kind="email", status="sent").exists(), what="the archived email")
+    assert_token_not_stored(url.rstrip("/").rsplit("/", 1)[-1])
 
     page.goto(url)
     expect(page.get_by_role("heading", name="What we store about you")).to_be_visible()

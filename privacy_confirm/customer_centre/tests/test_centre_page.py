@@ -4,7 +4,7 @@ changes nothing (mail scanners open every link)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,8 @@ from django.utils import formats, timezone, translation
 
 from contacts.models import Activity, OrganisationSettings, Purpose, SubscriptionType
 from contacts.tests.factories import EmailAddressFactory
-from privacy_confirm.confirmations.links import personal_link_expiry, personal_links_revoke
+from privacy_confirm.confirmations.links import personal_links_revoke
+from privacy_confirm.confirmations.models import ConfirmationSettings
 from privacy_confirm.customer_centre import views
 from privacy_confirm.customer_centre.tests.conftest import centre_for, person_with_records
 
@@ -181,20 +182,33 @@ def test_expired_revoked_and_unknown_links_get_one_and_the_same_page(client, db)
     assert 'type="email"' in body
 
 
-def test_a_link_works_until_the_end_of_its_last_local_day_and_not_after(client, db):
-    oslo = ZoneInfo("Europe/Oslo")
-    sent = datetime(2026, 12, 4, 9, 30, tzinfo=oslo)
-    with mock.patch("django.utils.timezone.now", return_value=sent.astimezone(ZoneInfo("UTC"))):
-        centre = centre_for(person_with_records())
-    assert centre.link.expires_at == personal_link_expiry(now=sent)
+OSLO = ZoneInfo("Europe/Oslo")
 
-    # 21 days by default: all of 25 December, Oslo time.
+
+@pytest.mark.parametrize(
+    ("validity_days", "sent", "last_day"),
+    [
+        # The default 21 days: all of 25 December, Oslo time.
+        (21, datetime(2026, 12, 4, 9, 30, tzinfo=OSLO), date(2026, 12, 25)),
+        # Sent late in the evening, across the switch to summer time (29 March 2026): the
+        # local day counts, not the UTC day or a fixed number of hours.
+        (3, datetime(2026, 3, 27, 23, 30, tzinfo=OSLO), date(2026, 3, 30)),
+    ],
+)
+def test_a_link_works_until_the_end_of_its_last_local_day_and_not_after(client, db, validity_days, sent, last_day):
+    settings_row = ConfirmationSettings.load()
+    settings_row.link_validity_days = validity_days
+    settings_row.save()
+    with mock.patch("django.utils.timezone.now", return_value=sent.astimezone(UTC)):
+        centre = centre_for(person_with_records())
+
+    end = datetime.combine(last_day, time(0, 0), tzinfo=OSLO)
     for moment, status in (
-        (datetime(2026, 12, 25, 0, 0, tzinfo=oslo), 200),
-        (datetime(2026, 12, 25, 23, 59, 59, tzinfo=oslo), 200),
-        (datetime(2026, 12, 26, 0, 0, 0, tzinfo=oslo), 404),
+        (end, 200),
+        (end + timedelta(hours=23, minutes=59, seconds=59), 200),
+        (datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=OSLO), 404),
     ):
-        with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(ZoneInfo("UTC"))):
+        with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(UTC)):
             assert client.get(centre.url).status_code == status, moment
 
 
