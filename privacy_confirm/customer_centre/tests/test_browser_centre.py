@@ -106,6 +106,7 @@ def test_person_follows_the_emailed_link_withdraws_emarketing_and_unsubscribes_a
     expect(page.locator("#done")).to_have_text("Your subscriptions are saved.")
     expect(page.get_by_label("Newsletter")).not_to_be_checked()
     expect(page.get_by_label("Events and webinars")).to_be_checked()
+    page.screenshot(path=str(settings.BASE_DIR / "var" / "test-logs" / "customer-centre.png"), full_page=True)
 
     portal_events = ConsentEvent.objects.filter(person=person, source__key="PORTAL")
     assert portal_events.count() == 2
