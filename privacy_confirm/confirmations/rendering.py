@@ -727,7 +727,8 @@ def template_test_send(*, template: EmailTemplate, person: Person, language: str
     row = ConfirmationSettings.objects.filter(pk=1).first()
     address = (row.sender_address if row else "") or settings.DEFAULT_FROM_EMAIL
     sender = formataddr((row.sender_name, address)) if row and row.sender_name else address
-    message = EmailMultiAlternatives(subject=f"[Test] {email.subject}", body=email.text, from_email=sender, to=[to])
+    subject = str(_("[Test] %(subject)s") % {"subject": email.subject})
+    message = EmailMultiAlternatives(subject=subject, body=email.text, from_email=sender, to=[to])
     message.attach_alternative(email.html, "text/html")
     message.send()
     return email
