@@ -64,24 +64,9 @@ class PersonAdmin(admin.ModelAdmin):
         form; the second, with "apply", runs the service on the same selection."""
         form = ConsentBulkUpdateForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            data = form.cleaned_data
-            result = services.consents_bulk_update(
-                persons=queryset,
-                purpose=data["purpose"],
-                legal_basis=data["legal_basis"],
-                source=data["source"],
-                comment=data["comment"],
-                actor_user=request.user,
-            )
             self.message_user(
                 request,
-                _("%(purpose)s set to %(basis)s. Changed: %(changed)d. Unchanged (already had it): %(unchanged)d.")
-                % {
-                    "purpose": data["purpose"].translated("name"),
-                    "basis": data["legal_basis"].display_name(),
-                    "changed": result.changed,
-                    "unchanged": result.unchanged,
-                },
+                form.apply(persons=queryset, actor_user=request.user),
                 messages.SUCCESS,
             )
             return None

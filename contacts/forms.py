@@ -4,9 +4,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.forms import inlineformset_factory
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from contacts import services
 from contacts.models import Company, ConsentSource, EmailAddress, LegalBasis, Person, Purpose
 
 
@@ -127,6 +130,27 @@ class ConsentBulkUpdateForm(ConsentEditForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["purpose"].set_objects(active_purposes())
+
+    def apply(self, *, persons: Iterable[Person] | QuerySet[Person], actor_user: Any) -> str:
+        """Run the bulk update on `persons` and say what changed, for the admin and the staff page."""
+        data = self.cleaned_data
+        result = services.consents_bulk_update(
+            persons=persons,
+            purpose=data["purpose"],
+            legal_basis=data["legal_basis"],
+            source=data["source"],
+            comment=data["comment"],
+            actor_user=actor_user,
+        )
+        message = gettext(
+            "%(purpose)s set to %(basis)s. Changed: %(changed)d. Unchanged (already had it): %(unchanged)d."
+        )
+        return message % {
+            "purpose": data["purpose"].translated("name"),
+            "basis": data["legal_basis"].display_name(),
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+        }
 
 
 class ConsentBulkPageForm(ConsentBulkUpdateForm):

@@ -152,24 +152,7 @@ def consents_bulk(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         persons = selectors.person_search(query=query) if data["scope"] == form.ALL else data["persons"]
-        result = services.consents_bulk_update(
-            persons=persons,
-            purpose=data["purpose"],
-            legal_basis=data["legal_basis"],
-            source=data["source"],
-            comment=data["comment"],
-            actor_user=request.user,
-        )
-        messages.success(
-            request,
-            _("%(purpose)s set to %(basis)s. Changed: %(changed)d. Unchanged (already had it): %(unchanged)d.")
-            % {
-                "purpose": data["purpose"].translated("name"),
-                "basis": data["legal_basis"].display_name(),
-                "changed": result.changed,
-                "unchanged": result.unchanged,
-            },
-        )
+        messages.success(request, form.apply(persons=persons, actor_user=request.user))
         return redirect(f"{reverse('contacts:consents_bulk')}?{urlencode({'q': query})}")
     page = Paginator(selectors.person_search(query=query), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     ticked = {str(pk) for pk in request.POST.getlist("persons")}
