@@ -1,6 +1,7 @@
 """Admin for email templates (translations inline, validation, preview, a test send and
-the merge-field list), the confirmation settings row, and the sending rules, which are
-edited on the consent source's own admin page."""
+the merge-field list), the confirmation settings row, the sending rules, which are
+edited on the consent source's own admin page, and read-only views of the outbox and the
+personal links."""
 
 from __future__ import annotations
 
@@ -14,16 +15,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.admin import ConsentSourceAdmin
 from contacts.models import ConsentSource, EmailAddress, Person
-from privacy_confirm.confirmations import rendering
+from privacy_confirm.confirmations import rendering, services
 from privacy_confirm.confirmations.models import (
+    Confirmation,
     ConfirmationSettings,
     EmailTemplate,
     EmailTemplateTranslation,
+    PersonalLink,
     SendingRule,
 )
 
@@ -275,3 +279,78 @@ class ConsentSourceWithSendingRuleAdmin(ConsentSourceAdmin):
             return obj.sending_rule.template.name  # type: ignore[attr-defined]
         except SendingRule.DoesNotExist:
             return "—"
+
+
+# --- The outbox and the personal links (read-only: they change through services) ------
+
+
+@admin.register(Confirmation)
+class ConfirmationAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "person",
+        "kind",
+        "recipient",
+        "template",
+        "language",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "template", "created_at"]
+    search_fields = ["recipient", "person__first_name", "person__last_name", "message_id", "esp_message_id"]
+    list_select_related = ["person", "template"]
+    date_hierarchy = "created_at"
+    actions = ["retry_failed"]
+    # A raw idempotency key is harmless, but nothing here is meant to be edited by hand.
+    readonly_fields = [field.name for field in Confirmation._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Confirmation | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Confirmation | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Retry the failed ones"), permissions=["send"])
+    def retry_failed(self, request: HttpRequest, queryset: Any) -> None:
+        retried = 0
+        for confirmation in queryset.filter(status=Confirmation.Status.FAILED):
+            services.confirmation_retry(confirmation=confirmation, requested_by=request.user)
+            retried += 1
+        self.message_user(request, _("%(count)d confirmations queued again.") % {"count": retried}, messages.SUCCESS)
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("confirmations.send_confirmation")
+
+
+@admin.register(PersonalLink)
+class PersonalLinkAdmin(admin.ModelAdmin):
+    """Only the token's SHA-256 is stored, so nothing here can open a person's page."""
+
+    list_display = ["person", "created_at", "expires_at", "revoked_at", "confirmation"]
+    list_filter = ["created_at", "expires_at", "revoked_at"]
+    search_fields = ["person__first_name", "person__last_name", "person__email_addresses__address"]
+    list_select_related = ["person", "confirmation"]
+    readonly_fields = ["person", "confirmation", "created_at", "expires_at", "revoked_at"]
+    exclude = ["token_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PersonalLink | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: PersonalLink | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected links"), permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, _("%(count)d links revoked.") % {"count": revoked}, messages.SUCCESS)
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contacts.change_person")
