@@ -55,7 +55,8 @@ def webform_submit(*, webform: WebForm, data: SubmissionData, evidence: Evidence
     person = person_find_by_email(address=data.email)
     if person is None:
         person = contacts_services.person_register(
-            first_name=data.first_name,
+            # A form may leave out the name; staff still need something to find the person by.
+            first_name=data.first_name or data.email.split("@", 1)[0],
             last_name=data.last_name,
             title=data.title,
             company=_company_for_name(data.company_name),

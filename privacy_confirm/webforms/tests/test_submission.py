@@ -106,6 +106,14 @@ def test_unticked_optional_consent_and_subscription_are_not_recorded(client, web
     assert not person.subscriptions.exists()
 
 
+def test_form_without_a_name_field_names_the_person_after_their_address(client, webform):
+    webform.first_name = "hidden"
+    webform.last_name = "hidden"
+    webform.save()
+    post(client, webform, email="nora.berg@example.no", first_name="", last_name="")
+    assert Person.objects.get().first_name == "nora.berg"
+
+
 def test_company_name_on_file_is_reused(client, webform):
     company = CompanyFactory(name="Fjord & Fjell AS")
     post(client, webform, company="fjord & fjell as")
