@@ -166,6 +166,19 @@ class SendConfirmationForm(forms.Form):
                 )
         self.fields["subject"].widget.attrs["aria-describedby"] = "subject-help"
 
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Every error, from a field, clean() or the view, is tied to its input, so a screen
+        reader announces it there (the templates give each message the id `<field>-error`)."""
+        super().add_error(field, error)
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            described_by = attrs.get("aria-describedby", "").split()
+            if f"{name}-error" not in described_by:
+                attrs["aria-describedby"] = " ".join([*described_by, f"{name}-error"])
+            attrs["aria-invalid"] = "true"
+
     def clean_subject(self) -> str:
         subject: str = self.cleaned_data["subject"]
         # A subject is one header line: a line break would let text spill into other headers.

@@ -308,6 +308,10 @@ def test_bad_input_gets_a_message_beside_the_field_and_nothing_is_sent(client_en
     errors = response.context["form"].errors[field]
     assert any(message in error for error in errors)
     assert f'id="{field}-error"' in response.text
+    # The message is tied to its input for screen readers.
+    widget_attrs = response.context["form"][field].field.widget.attrs
+    assert f"{field}-error" in widget_attrs["aria-describedby"].split()
+    assert widget_attrs["aria-invalid"] == "true"
     assert written_rows() == before
 
 
