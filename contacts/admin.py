@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -44,8 +44,22 @@ class EmailAddressInline(admin.TabularInline):
     fields = ["address", "rank", "description", "bounced"]
 
 
+class ActiveChoicesMixin:
+    """Inactive legal bases and sources are kept for history but not offered for new
+    choices; the value a row already has stays selectable, so it can still be saved."""
+
+    def get_form(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        for name, field in form.base_fields.items():
+            model = getattr(getattr(field, "queryset", None), "model", None)
+            if model in (LegalBasis, ConsentSource):
+                current = getattr(obj, f"{name}_id", None)
+                field.queryset = model.objects.filter(Q(active=True) | Q(pk=current))
+        return form
+
+
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ActiveChoicesMixin, admin.ModelAdmin):
     list_display = ["__str__", "company", "language", "source", "registered_at"]
     search_fields = ["first_name", "last_name", "email_addresses__address", "company__name"]
     list_filter = ["language", "source", "registered_at"]
@@ -246,7 +260,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganisationSettings)
-class OrganisationSettingsAdmin(admin.ModelAdmin):
+class OrganisationSettingsAdmin(ActiveChoicesMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not OrganisationSettings.objects.exists()
 
