@@ -24,7 +24,10 @@ state=$(mktemp -d /tmp/privacy-confirm-test.XXXXXX)
 cleanup() { bash scripts/test-services.sh stop "$state"; rm -rf "$state"; }
 trap cleanup EXIT
 eval "export $(bash scripts/test-services.sh start "$state" | tr '\n' ' ')"
-echo "Services: $DATABASE_URL $REDIS_URL"
+# The broker gets its own Redis database: tests empty the cache (rate-limit counters)
+# between tests, which must never take queued tasks with it.
+export CELERY_BROKER_URL="${REDIS_URL%/0}/1" CELERY_RESULT_BACKEND="${REDIS_URL%/0}/1"
+echo "Services: $DATABASE_URL, cache $REDIS_URL, broker $CELERY_BROKER_URL"
 
 if [ -z "${SKIP_LINT:-}" ]; then
   .venv/bin/ruff check .
@@ -45,7 +48,7 @@ echo "== Whole suite on PostgreSQL + Redis + Celery workers + Chromium"
 REQUIRE_SERVICES=1 run_pytest -q ${PYTEST_ARGS:-}
 
 echo "== Unit tests on SQLite"
-env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL .venv/bin/python -c "print('unit run: SQLite, eager tasks')"
-env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL bash -c "$(declare -f run_pytest); run_pytest -q -m 'not integration and not browser' ${PYTEST_ARGS:-}"
+env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND .venv/bin/python -c "print('unit run: SQLite, eager tasks')"
+env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND bash -c "$(declare -f run_pytest); run_pytest -q -m 'not integration and not browser' ${PYTEST_ARGS:-}"
 
 echo "== make test took $(( $(date +%s) - start ))s"

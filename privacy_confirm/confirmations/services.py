@@ -198,7 +198,9 @@ def confirmation_request(
         if existing is not None:
             return existing
     recipient = (recipient or "").strip()
-    on_record = person.email_addresses.filter(address__iexact=recipient).first()
+    # Locking the address row makes concurrent requests to one address take turns, so the
+    # per-address limit below counts every one of them.
+    on_record = person.email_addresses.select_for_update().filter(address__iexact=recipient).first()
     if on_record is None:
         raise ValidationError(
             {"recipient": _("%(address)s is not one of this person's email addresses.") % {"address": recipient}}
