@@ -42,6 +42,16 @@ def _missing_services(needs_browser: bool) -> list[str]:
     return missing
 
 
+def _require_services(*, needs_browser: bool) -> None:
+    """Skip a test whose services are missing; in `make test` (REQUIRE_SERVICES) fail it."""
+    missing = _missing_services(needs_browser=needs_browser)
+    if missing:
+        message = "needs " + ", ".join(missing) + " (run `make test`)"
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @pytest.fixture(autouse=True)
 def _task_mode(request: pytest.FixtureRequest) -> Iterator[None]:
     """Unit tests run tasks eagerly in-process; integration and browser tests use the broker."""
@@ -49,12 +59,7 @@ def _task_mode(request: pytest.FixtureRequest) -> Iterator[None]:
 
     real = request.node.get_closest_marker("integration") or request.node.get_closest_marker("browser")
     if real:
-        missing = _missing_services(needs_browser=bool(request.node.get_closest_marker("browser")))
-        if missing:
-            message = "needs " + ", ".join(missing) + " (run `make test`)"
-            if os.environ.get("REQUIRE_SERVICES"):
-                pytest.fail(message)
-            pytest.skip(message)
+        _require_services(needs_browser=bool(request.node.get_closest_marker("browser")))
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = not real
     yield
@@ -96,6 +101,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, esp_server) -> Ite
     from privacy_confirm.celery import app as celery_app
     from privacy_confirm.testing.worker import WorkerProcess
 
+    _require_services(needs_browser=False)
     with django_db_blocker.unblock():
         env = worker_env(esp_server)
     celery_app.control.purge()
@@ -109,6 +115,7 @@ def start_worker(django_db_setup, django_db_blocker, esp_server) -> Iterator:  #
     """Start extra worker processes (to kill them, say); all are stopped after the test."""
     from privacy_confirm.testing.worker import WorkerProcess
 
+    _require_services(needs_browser=False)
     started: list[WorkerProcess] = []
 
     def start(**kwargs):  # type: ignore[no-untyped-def]
