@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from contacts import services
-from contacts.models import Company, ConsentSource, EmailAddress, Person
+from contacts.models import Company, ConsentSource, EmailAddress, OrganisationSettings, Person
 from contacts.permissions import STAFF_GROUP, staff_group_ensure
 
 STAFF_LOGIN = ("staff", "staff-demo-password")
@@ -46,6 +46,12 @@ class Command(BaseCommand):
             staff = self._user(*STAFF_LOGIN, is_staff=False, is_superuser=False)
             staff.groups.add(Group.objects.get(name=STAFF_GROUP))
             self._user(*ADMIN_LOGIN, is_staff=True, is_superuser=True)
+            organisation = OrganisationSettings.load()
+            if not organisation.dpo_name:  # never overwrite what an administrator set
+                organisation.dpo_name = "Ingrid Lie"
+                organisation.dpo_email = "personvern@example.org"
+                organisation.phone = "+47 22 00 00 00"
+                organisation.save()
             companies = []
             for name, org_number, country, website in COMPANIES:
                 company, _created = Company.objects.get_or_create(
