@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, override
 
 from contacts.models import (
     Activity,
@@ -64,6 +66,13 @@ class ConsentGrant:
 
 
 PERSON_FIELDS = ("first_name", "last_name", "title", "company", "phone", "language")
+
+
+def stored_text(message: str) -> str:
+    """A text the system writes into the records (a ledger comment, say): stored once, in
+    the site's language, whatever language the request that caused it was in."""
+    with override(settings.LANGUAGE_CODE):
+        return gettext(message)
 
 
 def email_address_normalise(address: str) -> str:
@@ -157,7 +166,7 @@ def person_registration_complete(*, person: Person, registered_by: AbstractBaseU
                 purpose=store,
                 legal_basis=organisation.default_store_legal_basis,
                 source=person.source,
-                comment="Default legal basis for new persons",
+                comment=stored_text(gettext_noop("Default legal basis for new persons")),
                 actor_type=ConsentEvent.Actor.SYSTEM if registered_by is None else ConsentEvent.Actor.USER,
                 actor_user=registered_by,
             )

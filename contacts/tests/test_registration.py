@@ -57,3 +57,12 @@ def test_names_with_norwegian_letters_survive_a_round_trip():
     person = services.person_register(first_name="Øystein Åge", last_name="Kjærnes-Æsøy")
     person.refresh_from_db()
     assert person.full_name == "Øystein Åge Kjærnes-Æsøy"
+
+
+def test_the_default_basis_comment_is_stored_in_the_site_language_whatever_the_request_language(settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "nb"
+    with translation.override("en"):
+        person = services.person_register(first_name="Ola")
+    assert ConsentEvent.objects.get(person=person).comment == "Standard behandlingsgrunnlag for nye personer"
