@@ -48,3 +48,25 @@ def test_malformed_address_shows_an_error_beside_the_field(live_server, page, cl
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".field-error")).to_be_visible()
     assert not Person.objects.exists()
+
+
+def test_task_menu_opens_and_moves_with_the_keyboard(live_server, page, client):
+    from contacts.tests.factories import EmailAddressFactory, PersonFactory
+
+    person = PersonFactory(first_name="Kari")
+    EmailAddressFactory(person=person)
+    client.force_login(StaffUserFactory(username="kari-staff"))
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
+
+    page.locator("#task-menu summary").focus()
+    page.keyboard.press("ArrowDown")
+    first_item = page.get_by_role("menuitem").first
+    expect(first_item).to_be_focused()
+    page.keyboard.press("End")
+    expect(page.get_by_role("menuitem").last).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#task-menu")).not_to_have_attribute("open", "")
+    expect(page.locator("#task-menu summary")).to_be_focused()
