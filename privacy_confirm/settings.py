@@ -115,6 +115,7 @@ LANGUAGES = [
 # The staff UI and the customer centre are translated into these; the switcher offers them.
 UI_LANGUAGES = ["nb", "en"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["privacy_confirm.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Oslo")
 USE_I18N = True
 USE_TZ = True

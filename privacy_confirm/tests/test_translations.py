@@ -73,3 +73,15 @@ def test_norwegian_catalogue_is_complete(po_path):
         if e.get("msgid") and (e.get("fuzzy") or not (e.get("msgstr") or e.get("msgstr[0]")))
     ]
     assert not missing, f"{po_path}: untranslated: {missing[:10]}"
+
+
+def test_english_dates_are_written_the_european_way():
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override("en"):
+        assert formats.date_format(datetime.date(2026, 12, 25)) == "25 December 2026"
+        assert (
+            formats.date_format(datetime.datetime(2026, 12, 25, 14, 5), "SHORT_DATETIME_FORMAT") == "25/12/2026 14:05"
+        )
