@@ -9,7 +9,7 @@ from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from privacy_confirm.webforms import selectors
-from privacy_confirm.webforms.models import WebForm, WebFormPurpose
+from privacy_confirm.webforms.models import WebForm, WebFormPurpose, WebFormSubmission
 
 
 def embed_snippet(webform: WebForm) -> str:
@@ -75,3 +75,22 @@ class WebFormAdmin(admin.ModelAdmin):
     @admin.display(description=_("submissions"), ordering="submission_count")
     def submission_count(self, obj: WebForm) -> int:
         return getattr(obj, "submission_count", 0) if obj.pk else 0
+
+
+@admin.register(WebFormSubmission)
+class WebFormSubmissionAdmin(admin.ModelAdmin):
+    """Read-only: submissions are written by the public form, and the evidence of what the
+    person agreed to is in the consent ledger."""
+
+    list_display = ["created_at", "webform", "person", "created_person"]
+    list_filter = ["webform", "created_person", "created_at"]
+    search_fields = ["webform__name", "person__first_name", "person__last_name", "person__email_addresses__address"]
+    list_select_related = ["webform", "person"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["webform", "person", "created_person", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WebFormSubmission | None = None) -> bool:
+        return False

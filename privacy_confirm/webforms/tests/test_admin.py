@@ -105,3 +105,18 @@ def test_allowed_origins_must_be_plain_origins(origins):
 
 def test_allowed_origins_accept_ports_wildcard_subdomains_and_a_trailing_slash():
     validate_origins("http://localhost:8001\nhttps://*.example.org\nhttps://www.example.org/\n\n")
+
+
+def test_submissions_are_listed_read_only_with_a_fixed_number_of_queries(admin_client, django_assert_max_num_queries):
+    webform = WebFormFactory(name="Nyhetsbrev")
+    for n in range(15):
+        WebFormSubmission.objects.create(
+            webform=webform, person=PersonFactory(first_name=f"Nora{n}"), created_person=True
+        )
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(reverse("admin:webforms_webformsubmission_changelist"))
+    assert response.status_code == 200
+    assert response.content.decode().count("Nora") >= 15
+    submission = WebFormSubmission.objects.first()
+    change_url = reverse("admin:webforms_webformsubmission_change", args=[submission.pk])
+    assert admin_client.post(change_url, {"created_person": "off"}).status_code == 403
