@@ -287,6 +287,11 @@ def _consent_change(
     return consent, event
 
 
+class ConsentChangeRefused(Exception):  # noqa: N818 - reads as what happened
+    """A change the rules do not allow here. The message is an untranslated msgid; the view
+    shows it in the user's language."""
+
+
 def emarketing_switch(
     *,
     person: Person,
@@ -312,6 +317,14 @@ def emarketing_switch(
         is_given = current is not None and not current.legal_basis.is_withdrawn
         if current is not None and is_given == enabled:
             return current
+        if enabled and current is not None and _withdrawn_by_the_person(person=person, purpose=purpose):
+            # An objection to direct marketing is absolute (GDPR Art. 21(3)): a quick switch
+            # must not turn it back into "legitimate interest". Only the person can undo it.
+            raise ConsentChangeRefused(
+                stored_text(
+                    gettext_noop("The person said no to e-marketing themselves; only they can turn it on again.")
+                )
+            )
         key = LegalBasis.LEGITIMATE_INTEREST if enabled else LegalBasis.WITHDRAWN
         return consent_set(
             person=person,
@@ -322,6 +335,13 @@ def emarketing_switch(
             actor_type=ConsentEvent.Actor.USER,
             actor_user=actor_user,
         )
+
+
+def _withdrawn_by_the_person(*, person: Person, purpose: Purpose) -> bool:
+    latest = ConsentEvent.objects.filter(person=person, purpose=purpose).order_by("-created_at", "-id").first()
+    return (
+        latest is not None and latest.actor_type == ConsentEvent.Actor.PERSON and latest.legal_basis_after.is_withdrawn
+    )
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,11 @@ def emarketing_switch(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest()
     enabled = form.cleaned_data["enabled"]
-    consent = services.emarketing_switch(person=person, enabled=enabled, actor_user=request.user)
+    try:
+        consent = services.emarketing_switch(person=person, enabled=enabled, actor_user=request.user)
+    except services.ConsentChangeRefused as refused:
+        messages.error(request, _(str(refused)))
+        return redirect(f"{reverse('contacts:person_detail', args=[person.pk])}#consents")
     if consent is None:
         raise Http404
     messages.success(request, _("E-marketing is on.") if enabled else _("E-marketing is off."))

@@ -220,6 +220,20 @@ def test_user_without_change_consent_may_switch_e_marketing_on_and_off(viewer_cl
     assert ConsentEvent.objects.filter(person=person, purpose=emarketing).count() == 2
 
 
+def test_e_marketing_switch_explains_why_it_cannot_undo_the_persons_own_no(viewer_client, emarketing):
+    person = PersonFactory()
+    services.consent_set(
+        person=person,
+        purpose=emarketing,
+        legal_basis=LegalBasis.objects.get(key=LegalBasis.WITHDRAWN),
+        actor_type=ConsentEvent.Actor.PERSON,
+    )
+    url = reverse("contacts:emarketing_switch", args=[person.pk])
+    response = viewer_client.post(url, {"enabled": "1"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "only they can turn it on again" in response.content.decode()
+    assert Consent.objects.get(person=person, purpose=emarketing).legal_basis.key == LegalBasis.WITHDRAWN
+
+
 def test_e_marketing_switch_changes_nothing_on_get_or_bad_input(viewer_client):
     person = PersonFactory()
     url = reverse("contacts:emarketing_switch", args=[person.pk])

@@ -194,3 +194,31 @@ def test_e_marketing_cannot_be_switched_while_the_purpose_is_inactive(emarketing
     person = PersonFactory()
     assert services.emarketing_switch(person=person, enabled=True, actor_user=None) is None
     assert not Consent.objects.filter(person=person).exists()
+
+
+def test_the_emarketing_switch_cannot_undo_the_persons_own_withdrawal():
+    from contacts.models import ConsentSource as Source
+
+    person = services.person_register(first_name="Nora")
+    emarketing = Purpose.objects.get(key=Purpose.EMARKETING)
+    services.consent_set(
+        person=person,
+        purpose=emarketing,
+        legal_basis=LegalBasis.objects.get(key=LegalBasis.WITHDRAWN),
+        source=Source.objects.get(key=Source.CUSTOMER_PORTAL),
+        actor_type=ConsentEvent.Actor.PERSON,
+    )
+    events_before = ConsentEvent.objects.count()
+
+    with pytest.raises(services.ConsentChangeRefused):
+        services.emarketing_switch(person=person, enabled=True, actor_user=None)
+
+    assert Consent.objects.get(person=person, purpose=emarketing).legal_basis.key == LegalBasis.WITHDRAWN
+    assert ConsentEvent.objects.count() == events_before
+
+
+def test_the_emarketing_switch_may_turn_on_again_what_staff_turned_off():
+    person = services.person_register(first_name="Nora")
+    services.emarketing_switch(person=person, enabled=False, actor_user=None)
+    consent = services.emarketing_switch(person=person, enabled=True, actor_user=None)
+    assert consent.legal_basis.key == LegalBasis.LEGITIMATE_INTEREST
