@@ -321,9 +321,7 @@ def emarketing_switch(
             # An objection to direct marketing is absolute (GDPR Art. 21(3)): a quick switch
             # must not turn it back into "legitimate interest". Only the person can undo it.
             raise ConsentChangeRefused(
-                stored_text(
-                    gettext_noop("The person said no to e-marketing themselves; only they can turn it on again.")
-                )
+                gettext_noop("The person said no to e-marketing themselves; only they can turn it on again.")
             )
         key = LegalBasis.LEGITIMATE_INTEREST if enabled else LegalBasis.WITHDRAWN
         return consent_set(
