@@ -191,7 +191,14 @@ SESSION_COOKIE_HTTPONLY = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Personal-link tokens in logged paths (CSRF refusals, errors, runserver) become "[token]".
+    "filters": {"redact_personal_links": {"()": "privacy_confirm.log_filters.RedactPersonalLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_personal_links"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        # Replaces Django's default handlers for "django", which would print paths unredacted.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"level": "ERROR"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

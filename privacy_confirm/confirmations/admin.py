@@ -151,8 +151,14 @@ class EmailTemplateAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return template
 
-    def _preview_choice(self, request_data: Any, template: EmailTemplate) -> tuple[PreviewForm, Person, str]:
+    def _preview_choice(
+        self, request: HttpRequest, request_data: Any, template: EmailTemplate
+    ) -> tuple[PreviewForm, Person, str]:
         form = PreviewForm(request_data or None, template=template, admin_site=self.admin_site)
+        if not request.user.has_perm("contacts.view_person"):
+            # Editing templates is not seeing persons: without that right only the sample
+            # person is offered (an id typed into the address would otherwise show anyone).
+            form.fields["person"].queryset = Person.objects.none()
         person = rendering.sample_person()
         languages = rendering.template_languages(template=template)
         language = template.default_language if template.default_language in languages else languages[0]
@@ -169,7 +175,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         if not template.translations.all():
             messages.error(request, _("Add a translation before previewing."))
             return redirect("admin:confirmations_emailtemplate_change", template.pk)
-        form, person, language = self._preview_choice(request.GET, template)
+        form, person, language = self._preview_choice(request, request.GET, template)
         email, error = None, ""
         url, expires_at = rendering.dummy_link()
         try:
@@ -203,7 +209,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         template = self._template_or_403(request, pk)
         if not self.has_change_permission(request, template):
             raise PermissionDenied
-        _form, person, language = self._preview_choice(request.POST, template)
+        _form, person, language = self._preview_choice(request, request.POST, template)
         preview_url = reverse("admin:confirmations_emailtemplate_preview", args=[template.pk])
         query = f"?language={language}" + (f"&person={person.pk}" if person.pk else "")
         recipient = request.user.email  # type: ignore[union-attr]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import escape
@@ -194,7 +194,9 @@ def confirmation_request(
     subject, ConfirmationRateLimited when the address had too many emails this hour. The
     same `idempotency_key` (a double-clicked form, say) returns the first Confirmation."""
     if idempotency_key:
-        existing = Confirmation.objects.filter(idempotency_key=idempotency_key).first()
+        # Scoped to the person: a key replayed on another person's form must not answer with
+        # (and show) this one's confirmation.
+        existing = Confirmation.objects.filter(idempotency_key=idempotency_key, person=person).first()
         if existing is not None:
             return existing
     recipient = (recipient or "").strip()
@@ -236,9 +238,10 @@ def confirmation_request(
     except IntegrityError:
         # Two requests with the same key raced past the lookup above; the first one won.
         if idempotency_key:
-            existing = Confirmation.objects.filter(idempotency_key=idempotency_key).first()
+            existing = Confirmation.objects.filter(idempotency_key=idempotency_key, person=person).first()
             if existing is not None:
                 return existing
+            raise ValidationError(_("This form was already used for another person. Open it again.")) from None
         raise
 
 
@@ -357,6 +360,8 @@ def _classify(exc: Exception) -> _SendError:
             _("The mail server answered %(code)s: %(detail)s") % {"code": exc.smtp_code, "detail": exc.smtp_error},
             transient=400 <= exc.smtp_code < 500,
         )
+    if isinstance(exc, (OperationalError, InterfaceError)):  # the database went away mid-render
+        return _SendError(_("The database was not reachable: %(error)s") % {"error": exc}, transient=True)
     if isinstance(exc, OSError):  # connection refused, timeouts, DNS
         return _SendError(_("Could not reach the mail server: %(error)s") % {"error": exc}, transient=True)
     return _SendError(_("The email could not be sent: %(error)s") % {"error": exc}, transient=False)
@@ -405,12 +410,11 @@ def confirmation_send(*, confirmation_id: int) -> SendOutcome:
 
     from privacy_confirm.confirmations import rendering
 
-    now = timezone.now()
-    with transaction.atomic():
-        # A link of an earlier attempt was never delivered (or we cannot know): revoke it.
-        PersonalLink.objects.filter(confirmation=confirmation, revoked_at__isnull=True).update(revoked_at=now)
-        # Committed before sending: the person may click the link before we record "sent".
-        link, token = personal_link_create(person=confirmation.person, confirmation=confirmation)
+    # A failed attempt revoked its own link below. A link of an earlier attempt that is still
+    # live belongs to an attempt whose outcome we never learned (the worker died after the
+    # provider may have accepted it), so it stays usable: that email may be the one the
+    # person has. Committed before sending: the person may click before we record "sent".
+    link, token = personal_link_create(person=confirmation.person, confirmation=confirmation)
     link_url = personal_link_url(token)
     sender = _sender()
     try:
@@ -476,7 +480,7 @@ def confirmation_send(*, confirmation_id: int) -> SendOutcome:
         if confirmation.activity_id:
             Activity.objects.filter(pk=confirmation.activity_id).update(
                 # The archive keeps the email as sent, except the token: a marker stands in.
-                subject=rendered.subject[:300],
+                subject=rendered.subject.replace(link_url, marker).replace(token, "")[:300],
                 body_html=rendered.html.replace(link_url, escape(marker)).replace(token, ""),
                 body_text=rendered.text.replace(link_url, marker).replace(token, ""),
                 recipient=confirmation.recipient,

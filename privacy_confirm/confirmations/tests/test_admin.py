@@ -193,6 +193,22 @@ def test_preview_per_language_for_a_chosen_person(admin_client):
     assert "Email: ase@fjordogfjell.example.no, ase.privat@example.com" in email.text
 
 
+def test_a_template_editor_without_the_right_to_see_persons_previews_only_the_sample(client):
+    template = EmailTemplate.objects.get(key=EmailTemplate.CONTACT_ADDED)
+    person = full_person(first_name="Ingvild")
+    editor = UserFactory(username="editor", is_staff=True)
+    editor.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="confirmations", codename__endswith="emailtemplate")
+    )
+    client.force_login(editor)
+
+    response = client.get(preview_url(template), {"person": person.pk, "language": "en"})
+
+    assert response.status_code == 200
+    assert response.context["is_sample"]
+    assert "Ingvild" not in response.content.decode()
+
+
 def test_preview_escapes_the_person_in_the_iframe(admin_client):
     template = EmailTemplate.objects.get(key=EmailTemplate.CONTACT_ADDED)
     person = full_person(first_name="<script>alert(1)</script>")

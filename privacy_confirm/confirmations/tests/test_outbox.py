@@ -159,3 +159,15 @@ def test_idempotency_key_race_returns_the_winner(person, template, monkeypatch):
     assert result.pk == winner["c"].pk
     assert Confirmation.objects.count() == 1
     assert Activity.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_idempotency_key_used_for_one_person_is_refused_for_another(person, template):
+    other = PersonFactory(first_name="Ola")
+    EmailAddressFactory(person=other, address="ola@example.com")
+    confirmation_request(person=person, recipient="kari.nordmann@example.com", template=template, idempotency_key="k-1")
+
+    with pytest.raises(ValidationError):
+        confirmation_request(person=other, recipient="ola@example.com", template=template, idempotency_key="k-1")
+
+    assert not other.confirmations.exists()

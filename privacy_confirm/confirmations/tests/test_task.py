@@ -335,3 +335,62 @@ def test_person_page_shows_the_confirmation_with_its_status_and_archived_email(
     assert "personlig lenke, gyldig til og med" in sent  # the archived email, token replaced
     token = _token_from(mail.outbox[0].body)
     assert token not in sent
+
+
+def test_a_link_from_an_attempt_whose_outcome_is_unknown_stays_usable(
+    rule, settings, django_capture_on_commit_callbacks
+):
+    # The worker died after creating its link (and maybe after the provider accepted the
+    # email): the person may hold that email, so taking over the claim must not kill its link.
+    settings.CONFIRMATION_CLAIM_TIMEOUT = 60
+    with django_capture_on_commit_callbacks(execute=False):
+        person = register()
+    confirmation = Confirmation.objects.get(person=person)
+    from privacy_confirm.confirmations.links import personal_link_create
+
+    earlier, _token = personal_link_create(person=person, confirmation=confirmation)
+    Confirmation.objects.filter(pk=confirmation.pk).update(
+        status=Confirmation.Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=61), attempts=1
+    )
+
+    assert services.confirmation_send(confirmation_id=confirmation.pk).status == Confirmation.Status.SENT
+    earlier.refresh_from_db()
+    assert earlier.is_usable()
+    assert PersonalLink.objects.filter(confirmation=confirmation, revoked_at__isnull=True).count() == 2
+
+
+def test_a_subject_that_carries_the_link_is_archived_without_the_token(django_capture_on_commit_callbacks):
+    from privacy_confirm.confirmations.models import EmailTemplateTranslation
+
+    template = outbox_template(key="link-in-subject")
+    EmailTemplateTranslation.objects.filter(template=template).update(subject="Your page: {{ link.url }}")
+    sending_rule(template=template)
+    with django_capture_on_commit_callbacks(execute=True):
+        person = register()
+
+    token = _token_from(mail.outbox[0].subject + "/")
+    activity = Confirmation.objects.get(person=person).activity
+    assert token and token not in activity.subject
+    assert "http://testserver/privacy/" not in activity.subject
+
+
+def test_a_database_outage_while_rendering_is_retried_not_failed(rule, monkeypatch, django_capture_on_commit_callbacks):
+    from django.db import OperationalError
+
+    from privacy_confirm.confirmations import rendering
+
+    real_render = rendering.email_render
+    calls = {"n": 0}
+
+    def flaky_render(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_render(**kwargs)
+
+    monkeypatch.setattr(rendering, "email_render", flaky_render)
+    with django_capture_on_commit_callbacks(execute=True):
+        person = register()
+    confirmation = Confirmation.objects.get(person=person)
+    assert confirmation.status == Confirmation.Status.SENT
+    assert confirmation.attempts == 2
