@@ -60,10 +60,28 @@ def _task_mode(request: pytest.FixtureRequest) -> Iterator[None]:
     real = request.node.get_closest_marker("integration") or request.node.get_closest_marker("browser")
     if real:
         _require_services(needs_browser=bool(request.node.get_closest_marker("browser")))
+        # Set the database up through this fixture, so that its flush waits for the
+        # worker drain below: a worker still writing while the tables are truncated deadlocks.
+        request.getfixturevalue("_django_db_helper")
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = not real
     yield
     celery_app.conf.task_always_eager = previous
+    if real and {"celery_worker_process", "start_worker"} & set(request.fixturenames):
+        _drain_workers(celery_app)
+
+
+def _drain_workers(celery_app, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """After a test: drop what is still queued and wait until no worker runs a task."""
+    import time
+
+    celery_app.control.purge()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        active = celery_app.control.inspect(timeout=0.5).active() or {}
+        if not any(active.values()):
+            return
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -106,8 +124,15 @@ def celery_worker_process(django_db_setup, django_db_blocker, esp_server) -> Ite
         env = worker_env(esp_server)
     celery_app.control.purge()
     worker = WorkerProcess(env=env)
+    _session_workers.append(worker)
     yield worker
+    _session_workers.remove(worker)
     worker.stop()
+
+
+# The session's shared worker, while it runs. Tests that start their own workers (with
+# other timings, or to kill them) pause it: a second consumer would take their messages.
+_session_workers: list = []
 
 
 @pytest.fixture
@@ -117,6 +142,9 @@ def start_worker(django_db_setup, django_db_blocker, esp_server) -> Iterator:  #
 
     _require_services(needs_browser=False)
     started: list[WorkerProcess] = []
+    paused = [worker for worker in _session_workers if worker.running]
+    for worker in paused:
+        worker.stop()
 
     def start(**kwargs):  # type: ignore[no-untyped-def]
         with django_db_blocker.unblock():
@@ -128,6 +156,8 @@ def start_worker(django_db_setup, django_db_blocker, esp_server) -> Iterator:  #
     yield start
     for worker in started:
         worker.stop()
+    for worker in paused:
+        worker.start()
 
 
 @pytest.fixture(scope="session")

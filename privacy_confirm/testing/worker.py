@@ -47,12 +47,22 @@ class WorkerProcess:
         ]  # fmt: skip
         if beat:
             command.append("--beat")
-        full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "privacy_confirm.test_settings", **env}
-        self._log = open(self.log_path, "wb")  # noqa: SIM115
+        self._command = command
+        self._env = {**os.environ, "DJANGO_SETTINGS_MODULE": "privacy_confirm.test_settings", **env}
+        self.start()
+
+    def start(self) -> None:
+        """Start (or start again, after stop()) the worker process and wait until it answers."""
+        self._log = open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, env=full_env, stdout=self._log, stderr=subprocess.STDOUT, cwd=BASE_DIR, start_new_session=True
-        )
+            self._command, env=self._env, stdout=self._log, stderr=subprocess.STDOUT, cwd=BASE_DIR,
+            start_new_session=True,
+        )  # fmt: skip
         self._wait_ready()
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
 
     def _wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
