@@ -25,9 +25,8 @@ from contacts.models import (
     SubscriptionType,
 )
 from privacy_confirm.confirmations.models import PersonalLink
-from privacy_confirm.confirmations.selectors import request_deadline
-
-DATA_REQUEST_KINDS = (Activity.Kind.ACCESS_REQUEST, Activity.Kind.ERASURE_REQUEST)
+from privacy_confirm.confirmations.rendering import link_expiry_date
+from privacy_confirm.confirmations.selectors import REQUEST_KINDS, request_deadline
 
 
 @dataclass(frozen=True)
@@ -94,11 +93,6 @@ def organisation_settings_get() -> OrganisationSettings:
     return OrganisationSettings.objects.filter(pk=1).first() or OrganisationSettings(pk=1)
 
 
-def link_valid_until(*, link: PersonalLink) -> date:
-    """The last local day on which the link works (it expires at the end of that day)."""
-    return timezone.localtime(link.expires_at).date()
-
-
 def read_only_reason(legal_basis_key: str) -> str:
     if legal_basis_key == LegalBasis.CONTRACT:
         return _(
@@ -161,9 +155,9 @@ def subscription_rows(*, person: Person, language: str) -> list[SubscriptionRow]
 
 
 def open_data_requests(*, person: Person) -> list[DataRequestRow]:
-    activities = Activity.objects.filter(
-        person=person, kind__in=DATA_REQUEST_KINDS, status=Activity.Status.OPEN
-    ).order_by("created_at", "id")
+    activities = Activity.objects.filter(person=person, kind__in=REQUEST_KINDS, status=Activity.Status.OPEN).order_by(
+        "created_at", "id"
+    )
     return [
         DataRequestRow(
             kind=activity.kind,
@@ -192,7 +186,8 @@ def centre_overview(*, link: PersonalLink, language: str) -> CentreOverview:
         open_requests=open_data_requests(person=person),
         organisation=organisation,
         retention_text=organisation.retention_text_for(language),
-        link_valid_until=link_valid_until(link=link),
+        # The same last day the email gave the link.
+        link_valid_until=link_expiry_date(link.expires_at),
     )
 
 

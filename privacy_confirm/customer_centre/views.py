@@ -102,11 +102,6 @@ def _evidence(request: HttpRequest) -> Evidence:
     return Evidence(ip_address=client_ip(request) or None, user_agent=request.META.get("HTTP_USER_AGENT", ""))
 
 
-def _usable_link(token: str) -> PersonalLink | None:
-    link = personal_link_find(token=token)
-    return link if link is not None and link.is_usable() else None
-
-
 def _link_invalid(request: HttpRequest) -> HttpResponse:
     """One page for expired, revoked and unknown links alike: nobody learns which it was."""
     language = _language(request)
@@ -154,22 +149,33 @@ def _back_to_centre(token: str, *, language: str, done: str, anchor: str) -> Htt
     return response
 
 
+def personal_page(view: View) -> View:
+    """The page of the person whose link `token` is: the view gets the usable link and the
+    page's language, and an expired, revoked or unknown link gets the invalid-link page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str, **kwargs: object) -> HttpResponse:
+        link = personal_link_find(token=token)
+        if link is None or not link.is_usable():
+            return _link_invalid(request)
+        return view(request, link, token, language=_language(request, link.person), **kwargs)
+
+    return wrapped
+
+
 @public_page
 @require_http_methods(["GET", "HEAD"])
-def centre(request: HttpRequest, token: str) -> HttpResponse:
-    link = _usable_link(token)
-    if link is None:
-        return _link_invalid(request)
-    return _centre_page(request, link, token, language=_language(request, link.person))
+@personal_page
+def centre(request: HttpRequest, link: PersonalLink, token: str, *, language: str) -> HttpResponse:
+    return _centre_page(request, link, token, language=language)
 
 
 @public_page
 @require_POST
-def consent_change(request: HttpRequest, token: str, purpose_key: str) -> HttpResponse:
-    link = _usable_link(token)
-    if link is None:
-        return _link_invalid(request)
-    language = _language(request, link.person)
+@personal_page
+def consent_change(
+    request: HttpRequest, link: PersonalLink, token: str, *, language: str, purpose_key: str
+) -> HttpResponse:
     action = request.POST.get("action")
     if action not in ("give", "withdraw"):
         return HttpResponseBadRequest()
@@ -191,11 +197,8 @@ def consent_change(request: HttpRequest, token: str, purpose_key: str) -> HttpRe
 
 @public_page
 @require_POST
-def subscriptions_change(request: HttpRequest, token: str) -> HttpResponse:
-    link = _usable_link(token)
-    if link is None:
-        return _link_invalid(request)
-    language = _language(request, link.person)
+@personal_page
+def subscriptions_change(request: HttpRequest, link: PersonalLink, token: str, *, language: str) -> HttpResponse:
     if request.POST.get("action") == "unsubscribe_all":
         changes = services.centre_unsubscribe_all(person=link.person, evidence=_evidence(request))
         done = "unsubscribed_all" if changes else "unchanged"
@@ -212,11 +215,8 @@ def subscriptions_change(request: HttpRequest, token: str) -> HttpResponse:
 
 @public_page
 @require_POST
-def data_request(request: HttpRequest, token: str) -> HttpResponse:
-    link = _usable_link(token)
-    if link is None:
-        return _link_invalid(request)
-    language = _language(request, link.person)
+@personal_page
+def data_request(request: HttpRequest, link: PersonalLink, token: str, *, language: str) -> HttpResponse:
     kind = request.POST.get("kind", "")
     if kind not in services.DATA_REQUEST_KINDS:
         return HttpResponseBadRequest()

@@ -6,42 +6,21 @@ from __future__ import annotations
 
 import re
 import time
-import warnings
 from collections.abc import Callable
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
-from django.core.management.sql import emit_post_migrate_signal
 from playwright.sync_api import expect
 
-from contacts.models import ConsentEvent, ConsentSource, LegalBasis, Person, Purpose
+from contacts.models import ConsentEvent, LegalBasis, Person, Purpose
 from contacts.services import ConsentGrant, EmailAddressData, person_register
 from contacts.tests.factories import StaffUserFactory
 from privacy_confirm.confirmations.links import personal_links_revoke
-from privacy_confirm.confirmations.models import EmailTemplate
 from privacy_confirm.customer_centre.tests.conftest import assert_token_not_stored
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 LINK = re.compile(r"(https?://[^/\s\"'<>]+)/privacy/([A-Za-z0-9_-]{40,})/")
-
-
-@pytest.fixture(autouse=True)
-def _defaults_present(transactional_db) -> None:  # type: ignore[no-untyped-def]
-    """serialized_rollback restores the rows of the data migrations after an earlier
-    transactional test's flush. Under heavy load we once saw them missing anyway; rather
-    than fail on a harness race, re-seed with the migrations' own functions (DESIGN.md,
-    "Traps": "unless serialized_rollback = True or the test re-seeds them")."""
-    if ConsentSource.objects.exists() and EmailTemplate.objects.filter(key=EmailTemplate.LINK_RENEWAL).exists():
-        return
-    warnings.warn("default rows were missing after the flush; re-seeding", stacklevel=1)
-    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    import_module("contacts.migrations.0002_default_gdpr_data").create_defaults(django_apps, None)
-    import_module("privacy_confirm.confirmations.migrations.0002_default_templates").create_default_templates(
-        django_apps, None
-    )
 
 
 def wait_until(condition: Callable[[], object], *, timeout: float = 30, what: str = "condition") -> object:
