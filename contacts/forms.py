@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts import services
 from contacts.models import Company, ConsentSource, EmailAddress, LegalBasis, Person, Purpose
+from contacts.selectors import active_legal_bases, active_purposes, active_sources
 
 
 class PersonForm(forms.ModelForm):
@@ -58,20 +59,6 @@ def _choices(items: Iterable[LegalBasis | ConsentSource | Purpose]) -> list[tupl
 
 def _display(item: LegalBasis | ConsentSource | Purpose) -> str:
     return item.translated("name") if isinstance(item, Purpose) else item.display_name()
-
-
-def active_legal_bases() -> list[LegalBasis]:
-    # Inactive bases, sources and purposes stay in the database (consents and the ledger
-    # point at them) but are never offered on a staff page.
-    return list(LegalBasis.objects.filter(active=True).order_by("rank", "name"))
-
-
-def active_sources() -> list[ConsentSource]:
-    return list(ConsentSource.objects.filter(active=True).order_by("rank", "name"))
-
-
-def active_purposes() -> list[Purpose]:
-    return list(Purpose.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name"))
 
 
 class _LookupChoiceField(forms.TypedChoiceField):
@@ -131,7 +118,7 @@ class ConsentBulkUpdateForm(ConsentEditForm):
         super().__init__(*args, **kwargs)
         self.fields["purpose"].set_objects(active_purposes())
 
-    def apply(self, *, persons: Iterable[Person] | QuerySet[Person], actor_user: Any) -> str:
+    def apply(self, *, persons: QuerySet[Person], actor_user: Any) -> str:
         """Run the bulk update on `persons` and say what changed, for the admin and the staff page."""
         data = self.cleaned_data
         result = services.consents_bulk_update(

@@ -11,7 +11,9 @@ from contacts.models import (
     Activity,
     Consent,
     ConsentEvent,
+    ConsentSource,
     EmailAddress,
+    LegalBasis,
     Person,
     Purpose,
     Subscription,
@@ -52,6 +54,23 @@ def person_find_by_email(*, address: str) -> Person | None:
     return match.person if match else None
 
 
+# Inactive bases, sources and purposes stay in the database (consents and the ledger point
+# at them) but are never offered on a staff page.
+
+
+def active_legal_bases() -> list[LegalBasis]:
+    return list(LegalBasis.objects.filter(active=True).order_by("rank", "name"))
+
+
+def active_sources() -> list[ConsentSource]:
+    return list(ConsentSource.objects.filter(active=True).order_by("rank", "name"))
+
+
+def active_purposes() -> list[Purpose]:
+    """In rank order, with their translations fetched along."""
+    return list(Purpose.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name"))
+
+
 @dataclass
 class PurposeConsent:
     """One line of the Consents card: an active purpose and the person's consent, if any."""
@@ -80,8 +99,7 @@ def person_consents(*, person: Person) -> list[PurposeConsent]:
         .select_related("legal_basis", "source", "updated_by")
         .annotate(last_actor_type=Subquery(latest_event.values("actor_type")[:1]))
     }
-    purposes = Purpose.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name")
-    return [PurposeConsent(purpose=purpose, consent=consents.get(purpose.pk)) for purpose in purposes]
+    return [PurposeConsent(purpose=purpose, consent=consents.get(purpose.pk)) for purpose in active_purposes()]
 
 
 @dataclass(frozen=True)

@@ -314,8 +314,7 @@ def emarketing_switch(
             .filter(person=person, purpose=purpose)
             .first()
         )
-        is_given = current is not None and not current.legal_basis.is_withdrawn
-        if current is not None and is_given == enabled:
+        if current is not None and current.is_given == enabled:
             return current
         if enabled and current is not None and _withdrawn_by_the_person(person=person, purpose=purpose):
             # An objection to direct marketing is absolute (GDPR Art. 21(3)): a quick switch
@@ -336,7 +335,12 @@ def emarketing_switch(
 
 
 def _withdrawn_by_the_person(*, person: Person, purpose: Purpose) -> bool:
-    latest = ConsentEvent.objects.filter(person=person, purpose=purpose).order_by("-created_at", "-id").first()
+    latest = (
+        ConsentEvent.objects.filter(person=person, purpose=purpose)
+        .select_related("legal_basis_after")
+        .order_by("-created_at", "-id")
+        .first()
+    )
     return (
         latest is not None and latest.actor_type == ConsentEvent.Actor.PERSON and latest.legal_basis_after.is_withdrawn
     )

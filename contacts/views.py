@@ -20,8 +20,6 @@ from contacts.forms import (
     EmarketingSwitchForm,
     PersonForm,
     PersonSearchForm,
-    active_legal_bases,
-    active_sources,
 )
 from contacts.models import Company, ConsentEvent, Person, Purpose
 from contacts.person_page import person_page_cards, person_page_tasks
@@ -29,6 +27,7 @@ from contacts.person_page import person_page_cards, person_page_tasks
 PERSONS_PER_PAGE = 25
 HISTORY_ON_PERSON_PAGE = 10
 HISTORY_PER_PAGE = 50
+BULK_PERSONS_PER_PAGE = 50
 
 
 @login_required
@@ -63,7 +62,7 @@ def _consents_card_context(request: HttpRequest, person: Person) -> dict[str, ob
     purpose_consents = selectors.person_consents(person=person)
     if request.user.has_perm("contacts.change_consent"):
         # One "Edit legal basis" dialog per purpose; the choices are loaded once for all of them.
-        legal_bases, sources = active_legal_bases(), active_sources()
+        legal_bases, sources = selectors.active_legal_bases(), selectors.active_sources()
         for line in purpose_consents:
             consent = line.consent
             line.edit_form = ConsentEditForm(
@@ -158,8 +157,8 @@ def consents_bulk(request: HttpRequest) -> HttpResponse:
         persons = selectors.person_search(query=query) if data["scope"] == form.ALL else data["persons"]
         messages.success(request, form.apply(persons=persons, actor_user=request.user))
         return redirect(f"{reverse('contacts:consents_bulk')}?{urlencode({'q': query})}")
-    page = Paginator(selectors.person_search(query=query), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
-    ticked = {str(pk) for pk in request.POST.getlist("persons")}
+    page = Paginator(selectors.person_search(query=query), BULK_PERSONS_PER_PAGE).get_page(request.GET.get("page"))
+    ticked = set(request.POST.getlist("persons"))
     return render(
         request, "contacts/consents_bulk.html", {"form": form, "page": page, "query": query, "ticked": ticked}
     )

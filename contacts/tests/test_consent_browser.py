@@ -6,22 +6,16 @@ from playwright.sync_api import expect
 from contacts import services
 from contacts.models import Consent, ConsentEvent, Purpose
 from contacts.tests.factories import StaffUserFactory
+from privacy_confirm.testing.browser import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(page, client, live_server, user) -> None:
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def test_staff_edits_a_legal_basis_in_the_dialog_and_sees_the_ledger_entry(live_server, page, client):
     user = StaffUserFactory(username="siri")
     person = services.person_register(first_name="Åse", last_name="Bjørnstad")  # Sales and service: 61F
     store = Purpose.objects.get(key=Purpose.STORE)
-    log_in(page, client, live_server, user)
+    browser_log_in(page, client, live_server, user)
     page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
 
     store_row = page.locator("#consent-store")
@@ -69,7 +63,7 @@ def test_without_javascript_the_edit_button_opens_the_form_as_a_page(live_server
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
     page = context.new_page()
     try:
-        log_in(page, client, live_server, user)
+        browser_log_in(page, client, live_server, user)
         page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
         page.locator("#consent-emarketing").get_by_role("link", name="Edit legal basis").click()
         expect(page.get_by_role("heading", name="Edit legal basis: E-marketing")).to_be_visible()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from contacts.models import Person
 from contacts.tests.factories import CompanyFactory, StaffUserFactory
+from privacy_confirm.testing.browser import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -37,11 +38,7 @@ def test_staff_logs_in_creates_a_person_and_finds_them_in_the_search(live_server
 
 
 def test_malformed_address_shows_an_error_beside_the_field(live_server, page, client):
-    user = StaffUserFactory(username="ola")
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    browser_log_in(page, client, live_server, StaffUserFactory(username="ola"))
     page.goto(live_server.url + "/crm/persons/new/")
     page.get_by_label("First name").fill("Ola")
     page.locator("#id_addresses-0-address").fill("ola@@example")
@@ -55,10 +52,7 @@ def test_task_menu_opens_and_moves_with_the_keyboard(live_server, page, client):
 
     person = PersonFactory(first_name="Kari")
     EmailAddressFactory(person=person)
-    client.force_login(StaffUserFactory(username="kari-staff"))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    browser_log_in(page, client, live_server, StaffUserFactory(username="kari-staff"))
     page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
 
     page.locator("#task-menu summary").focus()
