@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, OuterRef, QuerySet
@@ -18,16 +18,15 @@ INFORM_WITHIN_DAYS = 30
 REQUEST_KINDS = (Activity.Kind.ACCESS_REQUEST, Activity.Kind.ERASURE_REQUEST)
 
 
-def days_left(deadline: datetime, *, today: date | None = None) -> int:
+def days_left(deadline: datetime) -> int:
     """Whole local days from today to the deadline's local date; negative when overdue."""
-    today = today or timezone.localdate()
-    return (timezone.localtime(deadline).date() - today).days
+    return (timezone.localtime(deadline).date() - timezone.localdate()).days
 
 
 def confirmations_failed() -> QuerySet[Confirmation]:
     return (
         Confirmation.objects.filter(status=Confirmation.Status.FAILED)
-        .select_related("person", "template", "requested_by")
+        .select_related("person")
         .order_by("-created_at", "-pk")
     )
 

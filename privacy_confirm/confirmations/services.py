@@ -264,7 +264,7 @@ def confirmation_create_automatic(*, person: Person) -> Confirmation | None:
     template = automatic_confirmation_template(person=person)
     if template is None:
         return None
-    address = person.email_addresses.order_by("rank", "id").first()
+    address = person.default_email_address()
     if address is None:
         return None
     try:

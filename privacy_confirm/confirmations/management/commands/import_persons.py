@@ -25,7 +25,11 @@ from contacts.services import EmailAddressData, email_address_normalise, person_
 from privacy_confirm.confirmations.services import automatic_confirmations_suppressed
 
 COLUMNS = ("first_name", "last_name", "email", "phone", "company", "title", "language")
-MAX_LENGTHS = {"first_name": 100, "last_name": 100, "phone": 40, "company": 200, "title": 100}
+# The limits of the columns the values go into, so the check cannot drift from the models.
+MAX_LENGTHS = {
+    name: (Company._meta.get_field("name") if name == "company" else Person._meta.get_field(name)).max_length
+    for name in ("first_name", "last_name", "phone", "company", "title")
+}
 EMAIL_MAX_LENGTH = EmailAddress._meta.get_field("address").max_length
 BATCH_SIZE = 200
 
@@ -66,7 +70,7 @@ class ImportResult:
     seconds: float = 0.0
 
 
-def _read(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+def _read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")  # utf-8-sig drops a BOM when present
     except UnicodeDecodeError as error:
@@ -96,7 +100,7 @@ def _read(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
                 continue
             yield line, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
 
-    return header, rows()
+    return rows()
 
 
 class Validator:
@@ -202,7 +206,7 @@ def persons_import(
 ) -> ImportResult:  # fmt: skip
     started = time.monotonic()
     result = ImportResult()
-    _header, raw_rows = _read(path)
+    raw_rows = _read(path)
     validator = Validator()
     validator.load_existing(EmailAddress.objects.annotate(lower=Lower("address")).values_list("lower", flat=True))
     companies = _companies()
