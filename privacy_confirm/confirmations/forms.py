@@ -62,7 +62,8 @@ class SendState:
 
 
 def _person_addresses(person: Person) -> list[EmailAddress]:
-    return list(person.email_addresses.order_by("rank", "id"))
+    # EmailAddress's default ordering is rank, id; .all() uses the view's prefetched addresses.
+    return list(person.email_addresses.all())
 
 
 def send_state(*, person: Person, data: QueryDict | dict[str, str] | None = None) -> SendState:
@@ -76,7 +77,8 @@ def send_state(*, person: Person, data: QueryDict | dict[str, str] | None = None
     if recipient not in addresses:
         recipient = addresses[0] if addresses else ""
 
-    templates = privacy_templates()
+    # The translations come along: the languages, the best one and the subject all read them.
+    templates = privacy_templates().prefetch_related("translations")
     template = None
     if str(data.get("template", "")).isdigit():
         template = templates.filter(pk=int(data["template"])).first()

@@ -33,6 +33,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Company, ConsentSource, LegalBasis, OrganisationSettings, Person, Purpose
+from privacy_confirm.confirmations.links import personal_link_expiry, personal_link_url
 from privacy_confirm.confirmations.models import ConfirmationSettings, EmailTemplate, EmailTemplateTranslation
 
 # --- The template engine -------------------------------------------------------------
@@ -186,11 +187,10 @@ def link_marker(expires_at: dt.datetime, language: str) -> str:
 
 def dummy_link() -> tuple[str, dt.datetime]:
     """A link that opens nothing, and the expiry a real link made now would get."""
-    settings_row = ConfirmationSettings.objects.filter(pk=1).first()
-    days = settings_row.link_validity_days if settings_row else 21
-    last_day = timezone.localtime(timezone.now(), _organisation_timezone()).date() + dt.timedelta(days=days)
-    expires_at = dt.datetime.combine(last_day, dt.time(23, 59, 59), tzinfo=_organisation_timezone())
-    return f"{settings.SITE_URL}/privacy/example-link-for-preview/", expires_at
+    # Read, not ConfirmationSettings.load(): a preview writes nothing (an unsaved row has the defaults).
+    settings_row = ConfirmationSettings.objects.filter(pk=1).first() or ConfirmationSettings()
+    expires_at = personal_link_expiry(validity_days=settings_row.link_validity_days)
+    return personal_link_url("example-link-for-preview"), expires_at
 
 
 # --- Legal bases in plain words ------------------------------------------------------
@@ -277,8 +277,7 @@ def _legal_basis_plain(basis: LegalBasis, language: str) -> str:
     texts = _LEGAL_BASIS_PLAIN.get(basis.key)
     if texts is None:  # a basis an administrator added: their own words
         return basis.description or basis.display_name(language)
-    base = _base(language)
-    return texts.get(base) or texts.get("nb" if base == "no" else "en", "")
+    return texts[_best_match(language, list(texts)) or "en"]
 
 
 # --- The context ---------------------------------------------------------------------
@@ -303,7 +302,8 @@ class _ConsentFacts:
 def _person_addresses(person: Person) -> list[str]:
     if person.pk is None:
         return list(getattr(person, "_sample_email_addresses", []))
-    return [address.address for address in person.email_addresses.order_by("rank", "id")]
+    # EmailAddress's default ordering is rank, id; .all() uses addresses prefetched by the caller.
+    return [address.address for address in person.email_addresses.all()]
 
 
 def _person_consents(person: Person) -> list[_ConsentFacts]:

@@ -20,7 +20,6 @@ from contacts import services as contacts_services
 from contacts.models import Person
 from privacy_confirm.confirmations import services
 from privacy_confirm.confirmations.forms import EmailAddressAddForm, SendConfirmationForm, SendState, send_state
-from privacy_confirm.confirmations.models import EmailTemplate
 from privacy_confirm.confirmations.rendering import (
     RenderedEmail,
     TemplateTranslationMissing,
@@ -36,7 +35,9 @@ SENT_EVENT = "confirmationSent"
 
 
 def _person(pk: int) -> Person:
-    return get_object_or_404(Person.objects.prefetch_related("email_addresses"), pk=pk)
+    return get_object_or_404(
+        Person.objects.select_related("company", "source").prefetch_related("email_addresses"), pk=pk
+    )
 
 
 def _preview_url(person: Person) -> str:
@@ -106,31 +107,22 @@ def send_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the form (and changes nothing); POST sends, or with action=refresh only
     redraws the form for browsers without JavaScript."""
     person = _person(pk)
-    if request.method == "GET":
-        state = send_state(person=person, data=request.GET)
+    data = request.GET if request.method == "GET" else request.POST
+    state = send_state(person=person, data=data)
+    if request.method == "GET" or data.get("action") == "refresh":
         return _render_form(request, _form_context(request, person=person, state=state))
 
-    if request.POST.get("action") == "refresh":
-        state = send_state(person=person, data=request.POST)
-        return _render_form(request, _form_context(request, person=person, state=state))
-
-    state = send_state(person=person, data=request.POST)
     form = SendConfirmationForm(request.POST, person=person, state=state, preview_url=_preview_url(person))
     if form.is_valid():
-        template: EmailTemplate = form.cleaned_data["template"]
         try:
+            # The service makes the logged-in user the Reply-To when the template says so.
             confirmation = services.confirmation_request(
                 person=person,
                 recipient=form.cleaned_data["recipient"],
-                template=template,
+                template=form.cleaned_data["template"],
                 language=form.cleaned_data["language"],
                 subject=form.cleaned_data["subject"],
                 requested_by=request.user,
-                reply_to=(
-                    getattr(request.user, "email", "")
-                    if template.sender_mode == EmailTemplate.SenderMode.LOGGED_IN_USER
-                    else ""
-                ),
                 idempotency_key=str(form.cleaned_data["idempotency_key"]),
             )
         except services.ConfirmationRateLimited as error:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from contacts.admin import ConsentSourceAdmin
 from contacts.models import ConsentSource, Person
 from contacts.tests.factories import UserFactory
+from privacy_confirm.confirmations.admin import SendingRuleInline
 from privacy_confirm.confirmations.models import ConfirmationSettings, EmailTemplate, SendingRule
 from privacy_confirm.confirmations.rendering import MERGE_FIELDS
 from privacy_confirm.confirmations.tests.templates_support import full_person, organisation_fill, template_with
@@ -349,6 +350,7 @@ def test_consent_source_admin_is_the_contacts_one_with_the_sending_rule(admin_cl
     model_admin = admin.site._registry[ConsentSource]
 
     assert isinstance(model_admin, ConsentSourceAdmin)
+    assert SendingRuleInline in model_admin.inlines
 
 
 def test_sending_rule_is_edited_on_the_source_page(admin_client):
