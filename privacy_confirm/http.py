@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from contacts.services import Evidence
+
 
 def client_ip(request: HttpRequest) -> str:
     """REMOTE_ADDR, or the address the configured number of trusted proxies saw.
@@ -37,3 +39,8 @@ def rate_limit_exceeded(*, scope: str, key: str, limit: int, window_seconds: int
         cache.set(cache_key, 1, timeout=window_seconds)
         hits = 1
     return hits > limit
+
+
+def request_evidence(request: HttpRequest) -> Evidence:
+    """What the consent ledger records about a person acting themselves: their IP and browser."""
+    return Evidence(ip_address=client_ip(request) or None, user_agent=request.META.get("HTTP_USER_AGENT", ""))

@@ -4,6 +4,7 @@ outbox (Confirmation) and the personal links it carries."""
 from __future__ import annotations
 
 import uuid
+from email.utils import formataddr
 
 from django.conf import settings
 from django.db import models
@@ -102,6 +103,12 @@ class ConfirmationSettings(models.Model):
     def load(cls) -> ConfirmationSettings:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+    def from_header(self) -> str:
+        """The From of every email we send: the organisation's address (a staff member's
+        would fail the receiver's DMARC check), with the sender name when one is set."""
+        address = self.sender_address or settings.DEFAULT_FROM_EMAIL
+        return formataddr((self.sender_name, address)) if self.sender_name else address
 
 
 class SendingRule(models.Model):

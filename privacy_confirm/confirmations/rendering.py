@@ -15,7 +15,6 @@ import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import formataddr
 from typing import Any
 
 import css_inline
@@ -33,6 +32,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Company, ConsentSource, LegalBasis, OrganisationSettings, Person, Purpose
+from contacts.selectors import active_purposes
 from privacy_confirm.confirmations.links import personal_link_expiry, personal_link_url
 from privacy_confirm.confirmations.models import ConfirmationSettings, EmailTemplate, EmailTemplateTranslation
 
@@ -469,7 +469,7 @@ def sample_person() -> Person:
     )
     person._sample_source = source  # type: ignore[attr-defined]
     bases = {basis.key: basis for basis in LegalBasis.objects.all()}
-    purposes = list(Purpose.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name"))
+    purposes = active_purposes()
     consents = []
     for purpose in purposes:
         key = LegalBasis.LEGITIMATE_INTEREST if purpose.key == Purpose.STORE else LegalBasis.CONSENT
@@ -724,9 +724,7 @@ def template_test_send(*, template: EmailTemplate, person: Person, language: str
     member's own address), through the normal email backend. Nothing is archived."""
     url, expires_at = dummy_link()
     email = email_render(template=template, person=person, language=language, link_url=url, link_expires_at=expires_at)
-    row = ConfirmationSettings.objects.filter(pk=1).first()
-    address = (row.sender_address if row else "") or settings.DEFAULT_FROM_EMAIL
-    sender = formataddr((row.sender_name, address)) if row and row.sender_name else address
+    sender = (ConfirmationSettings.objects.filter(pk=1).first() or ConfirmationSettings()).from_header()
     subject = str(_("[Test] %(subject)s") % {"subject": email.subject})
     message = EmailMultiAlternatives(subject=subject, body=email.text, from_email=sender, to=[to])
     message.attach_alternative(email.html, "text/html")

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import formataddr
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -367,12 +366,6 @@ def _classify(exc: Exception) -> _SendError:
     return _SendError(_("The email could not be sent: %(error)s") % {"error": exc}, transient=False)
 
 
-def _sender() -> str:
-    row = ConfirmationSettings.load()
-    address = row.sender_address or settings.DEFAULT_FROM_EMAIL
-    return formataddr((row.sender_name, address)) if row.sender_name else address
-
-
 def _claim(confirmation_id: int) -> bool:
     """pending -> sending (or take over a stale `sending` claim); True when we won."""
     now = timezone.now()
@@ -416,7 +409,7 @@ def confirmation_send(*, confirmation_id: int) -> SendOutcome:
     # person has. Committed before sending: the person may click before we record "sent".
     link, token = personal_link_create(person=confirmation.person, confirmation=confirmation)
     link_url = personal_link_url(token)
-    sender = _sender()
+    sender = ConfirmationSettings.load().from_header()
     try:
         rendered = rendering.email_render(
             template=confirmation.template,

@@ -20,10 +20,10 @@ from contacts.models import (
     LegalBasis,
     OrganisationSettings,
     Person,
-    Purpose,
     Subscription,
     SubscriptionType,
 )
+from contacts.selectors import active_purposes
 from privacy_confirm.confirmations.models import PersonalLink
 from privacy_confirm.confirmations.rendering import link_expiry_date
 from privacy_confirm.confirmations.selectors import REQUEST_KINDS, request_deadline
@@ -110,7 +110,7 @@ def read_only_reason(legal_basis_key: str) -> str:
 
 
 def purpose_rows(*, person: Person, language: str) -> list[PurposeRow]:
-    purposes = Purpose.objects.filter(active=True).prefetch_related("translations").order_by("rank", "name")
+    purposes = active_purposes()
     consents = {
         consent.purpose_id: consent for consent in Consent.objects.filter(person=person).select_related("legal_basis")
     }
@@ -129,7 +129,7 @@ def purpose_rows(*, person: Person, language: str) -> list[PurposeRow]:
                 or purpose.translated("description", language),
                 legal_basis_key=basis_key,
                 legal_basis_name=basis.display_name(language) if basis else _("Not given"),
-                is_given=basis is not None and not basis.is_withdrawn,
+                is_given=consent is not None and consent.is_given,
                 self_service=self_service,
                 read_only_reason="" if self_service else read_only_reason(basis_key),
                 approval_text=purpose.translated("approval_text", language),

@@ -22,12 +22,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.models import Person
-from contacts.services import Evidence
 from privacy_confirm.confirmations.links import personal_link_find
 from privacy_confirm.confirmations.models import PersonalLink
 from privacy_confirm.customer_centre import selectors, services
 from privacy_confirm.customer_centre.forms import LinkRenewalForm
-from privacy_confirm.http import client_ip, rate_limit_exceeded
+from privacy_confirm.http import client_ip, rate_limit_exceeded, request_evidence
 
 # Generous for a person clicking around, tight enough to make hammering pointless.
 PAGE_LIMIT_PER_IP = (120, 600)  # requests, seconds
@@ -96,10 +95,6 @@ def _render(request: HttpRequest, template: str, context: dict, *, language: str
         response = render(request, template, context, status=status)
     response["Content-Language"] = language
     return response
-
-
-def _evidence(request: HttpRequest) -> Evidence:
-    return Evidence(ip_address=client_ip(request) or None, user_agent=request.META.get("HTTP_USER_AGENT", ""))
 
 
 def _link_invalid(request: HttpRequest) -> HttpResponse:
@@ -184,7 +179,7 @@ def consent_change(
             person=link.person,
             purpose_key=purpose_key,
             give=action == "give",
-            evidence=_evidence(request),
+            evidence=request_evidence(request),
             language=language,
         )
     except services.CentreChangeRefusedError:
@@ -200,14 +195,14 @@ def consent_change(
 @personal_page
 def subscriptions_change(request: HttpRequest, link: PersonalLink, token: str, *, language: str) -> HttpResponse:
     if request.POST.get("action") == "unsubscribe_all":
-        changes = services.centre_unsubscribe_all(person=link.person, evidence=_evidence(request))
+        changes = services.centre_unsubscribe_all(person=link.person, evidence=request_evidence(request))
         done = "unsubscribed_all" if changes else "unchanged"
     else:
         changes = services.centre_subscriptions_set(
             person=link.person,
             subscribed_keys=set(request.POST.getlist("subscribed")),
             shown_keys=set(request.POST.getlist("shown")),
-            evidence=_evidence(request),
+            evidence=request_evidence(request),
         )
         done = "subscriptions_saved" if changes else "unchanged"
     return _back_to_centre(token, language=language, done=done, anchor="subscriptions")
@@ -220,7 +215,7 @@ def data_request(request: HttpRequest, link: PersonalLink, token: str, *, langua
     kind = request.POST.get("kind", "")
     if kind not in services.DATA_REQUEST_KINDS:
         return HttpResponseBadRequest()
-    services.centre_data_request(person=link.person, kind=kind, evidence=_evidence(request))
+    services.centre_data_request(person=link.person, kind=kind, evidence=request_evidence(request))
     return _back_to_centre(token, language=language, done=f"{kind}_requested", anchor="requests")
 
 

@@ -15,8 +15,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from contacts.services import ConsentGrant, Evidence
-from privacy_confirm.http import client_ip, rate_limit_exceeded
+from contacts.services import ConsentGrant
+from privacy_confirm.http import client_ip, rate_limit_exceeded, request_evidence
 from privacy_confirm.webforms import selectors, services
 from privacy_confirm.webforms.forms import HONEYPOT_FIELD, WebFormSubmissionForm, honeypot_filled
 from privacy_confirm.webforms.models import WebForm
@@ -72,7 +72,9 @@ def webform_page(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("webforms:thanks", slug=webform.slug)
             form = WebFormSubmissionForm(request.POST, webform=webform)
             if form.is_valid():
-                services.webform_submit(webform=webform, data=_submission_data(form), evidence=_evidence(request))
+                services.webform_submit(
+                    webform=webform, data=_submission_data(form), evidence=request_evidence(request)
+                )
                 return redirect("webforms:thanks", slug=webform.slug)
         else:
             form = WebFormSubmissionForm(webform=webform)
@@ -106,7 +108,3 @@ def _submission_data(form: WebFormSubmissionForm) -> services.SubmissionData:
         ],
         subscription_types=form.chosen_subscription_types(),
     )
-
-
-def _evidence(request: HttpRequest) -> Evidence:
-    return Evidence(ip_address=client_ip(request) or None, user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000])

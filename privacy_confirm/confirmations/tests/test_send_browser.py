@@ -13,17 +13,11 @@ from playwright.sync_api import Page, expect
 from contacts.models import Person
 from contacts.tests.factories import EmailAddressFactory, PersonFactory, StaffUserFactory, UserFactory
 from privacy_confirm.confirmations.models import Confirmation
+from privacy_confirm.testing.browser import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SENT_TIMEOUT_MS = 30_000
-
-
-def log_in(page: Page, client, live_server, user) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 @pytest.fixture
@@ -36,7 +30,7 @@ def person() -> Person:
 
 @pytest.fixture
 def staff_page(page, client, live_server, person):  # type: ignore[no-untyped-def]
-    log_in(page, client, live_server, StaffUserFactory(username="siri", email="siri@example.org"))
+    browser_log_in(page, client, live_server, StaffUserFactory(username="siri", email="siri@example.org"))
     page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
     return page
 
@@ -106,7 +100,7 @@ def test_staff_changes_language_edits_subject_sends_and_sees_it_sent(
 def test_user_without_the_permission_sees_no_menu_item_and_gets_403(page, client, live_server, person):
     user = UserFactory(username="reader")
     user.user_permissions.add(Permission.objects.get(codename="view_person"))
-    log_in(page, client, live_server, user)
+    browser_log_in(page, client, live_server, user)
     page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
     expect(page.get_by_role("heading", name="Kari Nordmann")).to_be_visible()
     expect(page.get_by_text("Send privacy confirmation email")).to_have_count(0)
@@ -186,7 +180,7 @@ def test_keyboard_only_opens_escapes_and_sends(staff_page, person, celery_worker
 
 def test_dialog_fits_a_phone_and_offers_to_add_an_address(page, client, live_server, tmp_path):
     person = PersonFactory(first_name="Ola", last_name="Uten", language="nb")
-    log_in(page, client, live_server, StaffUserFactory())
+    browser_log_in(page, client, live_server, StaffUserFactory())
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
     open_dialog(page)
@@ -214,7 +208,7 @@ def test_plain_form_page_works_without_javascript(browser, client, live_server, 
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
     page = context.new_page()
     try:
-        log_in(page, client, live_server, StaffUserFactory())
+        browser_log_in(page, client, live_server, StaffUserFactory())
         page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
         page.locator("#task-menu summary").click()
         page.get_by_role("menuitem", name="Send privacy confirmation email").click()

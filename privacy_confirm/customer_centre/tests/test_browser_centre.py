@@ -17,6 +17,7 @@ from contacts.services import ConsentGrant, EmailAddressData, person_register
 from contacts.tests.factories import StaffUserFactory
 from privacy_confirm.confirmations.links import personal_links_revoke
 from privacy_confirm.customer_centre.tests.conftest import assert_token_not_stored
+from privacy_confirm.testing.browser import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -43,13 +44,6 @@ def link_from_email(esp, live_server, *, to: str, count: int = 1) -> str:  # typ
     assert match.group(1) == settings.SITE_URL
     assert LINK.search(message.html).group(2) == match.group(2)
     return f"{live_server.url}/privacy/{match.group(2)}/"
-
-
-def staff_login(page, client, live_server) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(StaffUserFactory(username="kari"))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def test_person_follows_the_emailed_link_withdraws_emarketing_and_unsubscribes_and_staff_see_it(
@@ -92,7 +86,7 @@ def test_person_follows_the_emailed_link_withdraws_emarketing_and_unsubscribes_a
     assert all(e.actor_type == ConsentEvent.Actor.PERSON and e.ip_address == "127.0.0.1" for e in portal_events)
     assert all("Chrome" in e.user_agent for e in portal_events)
 
-    staff_login(page, client, live_server)
+    browser_log_in(page, client, live_server, StaffUserFactory(username="kari"))
     page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
     expect(page.locator("#consent-emarketing .consent-basis")).to_have_text("Withdrawn")
     expect(page.locator("#subscriptions")).to_contain_text(re.compile(r"Newsletter:\s+Not subscribed"))

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from contacts.models import ConsentEvent, ConsentSource, LegalBasis, Person, Purpose, SubscriptionType
 from contacts.tests.factories import StaffUserFactory
+from privacy_confirm.testing.browser import browser_log_in
 from privacy_confirm.webforms.models import WebFormSubmission
 from privacy_confirm.webforms.tests.factories import WebFormFactory, WebFormPurposeFactory
 
@@ -115,10 +116,7 @@ def test_person_registers_through_the_embedded_form_and_staff_find_them(
     assert not ConsentEvent.objects.filter(person=person, purpose__key=Purpose.EMARKETING).exists()
     assert WebFormSubmission.objects.get().person == person
 
-    client.force_login(StaffUserFactory())
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    browser_log_in(page, client, live_server, StaffUserFactory())
     page.goto(f"{live_server.url}/crm/persons/{person.pk}/")
     expect(page.get_by_role("heading", name="Øystein Kjærnes")).to_be_visible()
     expect(page.locator("#email-addresses")).to_contain_text("oystein@fjordogfjell.example.no")
