@@ -82,7 +82,7 @@ def _base(code: str) -> str:
     return _normalise(code).split("-")[0]
 
 
-def _best_match(wanted: str, available: list[str]) -> str | None:
+def best_language_match(wanted: str, available: list[str]) -> str | None:
     """The translation to use for `wanted` among `available`, or None.
 
     Exact code first, then the base language (en-GB -> en, or en -> en-gb when only a
@@ -123,7 +123,7 @@ def language_resolve(
 
     Asked for, in order: `requested` (the send dialog's choice), the person's customer
     language, the template's default language, settings.LANGUAGE_CODE; the first of
-    these the template has a translation for (allowing the fallbacks of `_best_match`)
+    these the template has a translation for (allowing the fallbacks of `best_language_match`)
     wins. `is_fallback` is True when the language used is not the first one asked for."""
     available = template_languages(template=template)
     if not available:
@@ -135,7 +135,7 @@ def language_resolve(
     ]
     first = _normalise(wanted[0]) if wanted else ""
     for code in wanted:
-        match = _best_match(code, available)
+        match = best_language_match(code, available)
         if match is not None:
             return ResolvedLanguage(language=match, is_fallback=_normalise(match) != first)
     return ResolvedLanguage(language=available[0], is_fallback=True)
@@ -277,7 +277,7 @@ def _legal_basis_plain(basis: LegalBasis, language: str) -> str:
     texts = _LEGAL_BASIS_PLAIN.get(basis.key)
     if texts is None:  # a basis an administrator added: their own words
         return basis.description or basis.display_name(language)
-    return texts[_best_match(language, list(texts)) or "en"]
+    return texts[best_language_match(language, list(texts)) or "en"]
 
 
 # --- The context ---------------------------------------------------------------------

@@ -25,7 +25,7 @@ from contacts.models import (
 )
 from contacts.selectors import active_purposes
 from privacy_confirm.confirmations.models import PersonalLink
-from privacy_confirm.confirmations.rendering import link_expiry_date
+from privacy_confirm.confirmations.rendering import best_language_match, link_expiry_date
 from privacy_confirm.confirmations.selectors import REQUEST_KINDS, request_deadline
 
 
@@ -78,14 +78,10 @@ def centre_language(*, person_language: str, requested: str = "") -> str:
     available = list(settings.UI_LANGUAGES)
     if requested in available:
         return requested
-    base = (person_language or "").split("-")[0].lower()
-    if not base:
+    if not person_language:
         return settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in available else available[0]
-    if base in ("nb", "nn", "no") and "nb" in available:
-        return "nb"
-    if base in available:
-        return base
-    return "en" if "en" in available else available[0]
+    # The emails' own rule: regional codes fall back to their base, nb/nn/no to each other.
+    return best_language_match(person_language, available) or ("en" if "en" in available else available[0])
 
 
 def organisation_settings_get() -> OrganisationSettings:
